@@ -1,0 +1,3 @@
+"""Root pytest configuration: load the shared LEKO test plugin for every package."""
+
+pytest_plugins = ["leko_kit.testing"]

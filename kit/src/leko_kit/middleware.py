@@ -1,0 +1,156 @@
+"""Pure ASGI middleware shared by the services: request context, access log, body-size limit.
+
+Pure ASGI (not BaseHTTPMiddleware) so that streaming bodies pass through untouched and the
+per-request overhead stays small.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leko_kit.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
+from leko_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+access_logger = structlog.get_logger("leko.access")
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """First value of a request header (lower-case name), decoded as latin-1."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def send_problem(
+    send: Send,
+    *,
+    status: int,
+    detail: str,
+    slug: str | None = None,
+    instance: str | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Answer with a problem document straight from ASGI middleware."""
+    body = problem_body(status=status, detail=detail, slug=slug, instance=instance, extra=extra)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Assigns the request id, binds it to the logs, echoes it, writes one access line, and
+    turns an unexpected error into a 500 problem (details go to the log only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_request_id(header(scope, REQUEST_ID_HEADER.encode()))
+        set_request_id(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.unbind_contextvars("client_id")
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            access_logger.exception("unhandled_error", error_type=type(exc).__name__)
+            if response_started:
+                raise
+            await send_problem(
+                send,
+                status=500,
+                slug="internal-error",
+                detail="The service failed to handle the request; retry later or quote the "
+                "request_id to support.",
+                instance=scope["path"],
+                headers=[id_header],
+            )
+        finally:
+            access_logger.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+
+class BodySizeLimitMiddleware:
+    """Rejects request bodies over `max_bytes` with 413, whether declared or streamed.
+
+    Routes that stream unbounded uploads (e.g. CSV ingestion) are listed in `unlimited_paths`
+    (prefix match) and enforce their own limits.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, unlimited_paths: tuple[str, ...] = ()
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.unlimited_paths = unlimited_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.unlimited_paths or ("\0",)):
+            await self.app(scope, receive, send)
+            return
+        detail = f"The request body is larger than {self.max_bytes} bytes; send smaller batches."
+        declared = header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await send_problem(send, status=413, detail=detail, instance=scope["path"])
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # An HTTPException so that FastAPI's body parsing passes it on as is.
+                    raise HTTPException(status_code=413, detail=detail)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except HTTPException as exc:
+            if exc.status_code != 413 or response_started:
+                raise
+            await send_problem(send, status=413, detail=detail, instance=scope["path"])
