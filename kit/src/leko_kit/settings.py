@@ -29,6 +29,8 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Field("development", validation_alias=shared("LEKO_ENVIRONMENT"))
     data_dir: Path = Field(Path(".data"), validation_alias=shared("LEKO_DATA_DIR"))
     database_url: str = ""
+    host: str = Field("127.0.0.1", validation_alias=shared("LEKO_HOST"))
+    port: int = 8000
     log_level: str = Field("info", validation_alias=shared("LEKO_LOG_LEVEL"))
     log_json: bool | None = Field(None, validation_alias=shared("LEKO_LOG_JSON"))
     max_body_bytes: int = 1_048_576
