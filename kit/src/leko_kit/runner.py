@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,7 +29,7 @@ def service_main(
     settings_factory: Callable[[], S],
     app_path: str,
     migrations: Path,
-    seed: Callable[[S], Awaitable[str]] | None = None,
+    seed: Callable[[S], Coroutine[object, object, str]] | None = None,
 ) -> None:
     """Parse `migrate | seed | serve` and run it. `app_path` is uvicorn's `module:factory`."""
     parser = argparse.ArgumentParser(prog=app_path.split(":")[0].split(".")[0])
