@@ -22,6 +22,16 @@ def _drop_secrets(
     return event
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the time, so redirection is honoured."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(*, service: str, level: str = "info", json: bool | None = None) -> None:
     """Configure structlog and the stdlib root logger for one process."""
     render_json = (not sys.stderr.isatty()) if json is None else json
@@ -46,7 +56,7 @@ def configure_logging(*, service: str, level: str = "info", json: bool | None = 
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.clear_contextvars()

@@ -1,0 +1,31 @@
+"""Log lines carry request_id, service and client_id, and never the token."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from leko_kit.testing import InternalKeys
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_request_log_line_is_json_with_context(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, capsys: pytest.CaptureFixture[str]
+) -> None:
+    headers = internal_keys.headers(roles=["reporter"], scope=["k101"], client_id="payroll-7")
+    headers["X-Request-ID"] = "req-42"
+    await client.get("/v1/notes", headers=headers)
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    access = [line for line in lines if line.get("event") == "request"]
+    assert access, lines
+    assert access[-1]["request_id"] == "req-42"
+    assert access[-1]["service"] == "sample"
+    assert access[-1]["client_id"] == "payroll-7"
+    assert access[-1]["status"] == 200
+    token = headers["Authorization"].split()[1]
+    assert all(token not in json.dumps(line) for line in lines)
