@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from leko_cli.platform import GATEWAY, SERVICES, DevSecrets, Platform
 
 

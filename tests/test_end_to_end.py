@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+
 from leko_cli.platform import Platform
 
 pytestmark = pytest.mark.e2e

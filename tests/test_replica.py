@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import delete, func, select
+
 from leko_cli.platform import Platform
 from leko_kit.db import Database
 from leko_kit.replica import OrganisationReplica
 from leko_kit.scope import in_scope
 from leko_kit.tables import ReplicaCursor, ReplicatedOrganisation, replica_metadata
 from leko_kit.testing import temporary_database
-from sqlalchemy import delete, func, select
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 

@@ -7,6 +7,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
+from pydantic import Field
+from sqlalchemy import String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
 from leko_kit.app import create_service_app
 from leko_kit.auth import CurrentPrincipal, Role, require_roles
 from leko_kit.cpr import PseudonymousRef
@@ -18,9 +22,6 @@ from leko_kit.schemas import StrictModel
 from leko_kit.settings import InternalAuthSettings
 from leko_kit.tables import idempotency_metadata, replica_metadata
 from leko_kit.testing import InternalKeys, bind_to_connection, temporary_database
-from pydantic import Field
-from sqlalchemy import String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from leko_kit.testing import InternalKeys
 
 pytestmark = pytest.mark.anyio

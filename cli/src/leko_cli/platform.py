@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
 from leko_kit.auth import generate_keypair
 
 # Service name, Python package, default port. The gateway is started after all of them.
