@@ -36,6 +36,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# Execution option marking the read-only engine view: no BEGIN/COMMIT around its statements.
+_READ_ONLY = "leko_read_only"
+
+
 def _prepare_sqlite(engine: AsyncEngine) -> None:
     """Make pysqlite issue real BEGIN/SAVEPOINT statements (SQLAlchemy's documented recipe),
     enable foreign keys and WAL, and wait on locks instead of failing at once."""
@@ -52,7 +56,8 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -66,7 +71,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per request. A connection broken by a server restart
+    # fails one request, and SQLAlchemy then invalidates the whole pool.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
 
 
@@ -77,6 +84,14 @@ class Database:
         self.url = async_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads run outside a transaction (autocommit): one round trip per query instead of
+        # BEGIN, query, COMMIT. Each statement still sees a consistent snapshot.
+        read_engine = self.engine.execution_options(
+            **{_READ_ONLY: True}
+            if self.is_sqlite
+            else {_READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+        )
+        self.read_sessionmaker = async_sessionmaker(read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,6 +107,12 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only: nothing it does is committed."""
+        async with self.read_sessionmaker() as session:
+            yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -111,4 +132,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).read_session() as session:
+        yield session
+
+
 Session = Annotated[AsyncSession, Depends(get_session)]
+ReadSession = Annotated[AsyncSession, Depends(get_read_session)]

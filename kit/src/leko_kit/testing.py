@@ -115,16 +115,16 @@ async def temporary_database(backend: str) -> AsyncIterator[TemporaryDatabase]:
 @asynccontextmanager
 async def bind_to_connection(database: Database) -> AsyncIterator[AsyncConnection]:
     """Route `database`'s sessions through one connection whose transaction is rolled back."""
-    original = database.sessionmaker
+    original = database.sessionmaker, database.read_sessionmaker
     async with database.engine.connect() as connection:
         transaction = await connection.begin()
-        database.sessionmaker = async_sessionmaker(
+        database.sessionmaker = database.read_sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         try:
             yield connection
         finally:
-            database.sessionmaker = original
+            database.sessionmaker, database.read_sessionmaker = original
             if transaction.is_active:
                 await transaction.rollback()
 
