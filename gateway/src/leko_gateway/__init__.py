@@ -1,0 +1,1 @@
+"""LEKO gateway: authentication, authorisation scope, routing, rate limits, merged OpenAPI."""

@@ -69,8 +69,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         _prepare_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    # A fixed pool: overflow connections are opened and closed per burst, and each new
+    # PostgreSQL connection costs a backend fork; under load that churn made the tail seconds
+    # long. Requests beyond the pool wait for a connection instead.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 0)
     # No pre-ping: it costs a round trip per request. A connection broken by a server restart
     # fails one request, and SQLAlchemy then invalidates the whole pool.
     kwargs.setdefault("pool_recycle", 1800)
@@ -137,5 +140,7 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response is sent, so a client that gets
+# 201 can read its write at once, and a failing commit is a 500, not a lost 201.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(get_read_session)]

@@ -1,0 +1,1 @@
+"""Gateway clients and their API keys: the admin API's domain."""
