@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"LEKO could not start: {exc}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C (uv forwards the first one to us as well) must not cut the shutdown.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         platform.stop()
 
 
