@@ -14,16 +14,16 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import literal, select
+from sqlalchemy import select
 
 from leko_kit.db import Database
+from leko_kit.scope import lineage_query
 from leko_kit.tables import ReplicaCursor, ReplicatedOrganisation
 
 logger = structlog.get_logger(__name__)
 
 FEED = "registry.organisations"
 PAGE_SIZE = 500
-MAX_DEPTH = 32
 _FIELDS = (
     "name",
     "sector",
@@ -113,19 +113,9 @@ class OrganisationReplica:
 
     async def lineage(self, code: str) -> list[str] | None:
         """The code and its ancestors, nearest first (None when the code is unknown)."""
-        org = ReplicatedOrganisation
-        chain = (
-            select(org.code, org.parent_code, literal(0).label("depth"))
-            .where(org.code == code)
-            .cte("chain", recursive=True)
-        )
-        chain = chain.union_all(
-            select(org.code, org.parent_code, chain.c.depth + 1)
-            .join(chain, org.code == chain.c.parent_code)
-            .where(chain.c.depth < MAX_DEPTH)
-        )
+        query = lineage_query(ReplicatedOrganisation.code, ReplicatedOrganisation.parent_code, code)
         async with self.database.sessionmaker() as session:
-            codes = list(await session.scalars(select(chain.c.code).order_by(chain.c.depth)))
+            codes = list(await session.scalars(query))
         return codes or None
 
 

@@ -7,9 +7,15 @@ The hierarchy comes from the registry itself or, in other services, from the rep
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import Select, literal, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from leko_kit.auth import NATIONAL_SCOPE
+
+# Deeper chains are not organisations but a cycle; the walk stops there.
+MAX_DEPTH = 32
 
 
 class OrgHierarchy(Protocol):
@@ -27,3 +33,22 @@ async def in_scope(hierarchy: OrgHierarchy, code: str, scope: Sequence[str]) -> 
     """Whether `code` is known and inside `scope` (known-but-outside and unknown are False)."""
     lineage = await hierarchy.lineage(code)
     return lineage is not None and covers(lineage, scope)
+
+
+def lineage_query(
+    code_column: InstrumentedAttribute[str],
+    parent_column: InstrumentedAttribute[str | None],
+    code: str,
+) -> Select[Any]:
+    """SELECT the code and its ancestors, nearest first, from any organisation table."""
+    chain = (
+        select(code_column.label("code"), parent_column.label("parent"), literal(0).label("depth"))
+        .where(code_column == code)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(code_column, parent_column, chain.c.depth + 1)
+        .join(chain, code_column == chain.c.parent)
+        .where(chain.c.depth < MAX_DEPTH)
+    )
+    return select(chain.c.code).order_by(chain.c.depth)

@@ -7,15 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, literal, select, text
+from sqlalchemy import RowMapping, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_kit.scope import OrgHierarchy
+from leko_kit.scope import OrgHierarchy, lineage_query
 from leko_registry.models import Organisation, OrganisationChange
 
-# Deeper than any real hierarchy (state → ministry → agency → unit → ...); the bound only
-# protects the recursive query should a cycle ever reach the table despite the service's checks.
-MAX_DEPTH = 32
 # pg_advisory_xact_lock takes a bigint; a fixed key derived from a name keeps it readable.
 CHANGES_LOCK_KEY = zlib.crc32(b"leko_registry.organisation_changes")
 # The hot public read selects plain columns with a statement built once: no ORM identity map
@@ -69,18 +66,8 @@ class OrganisationRepository(OrgHierarchy):
 
     async def lineage(self, code: str) -> list[str] | None:
         """The code followed by its ancestors up to the root; None if the code is unknown."""
-        org = Organisation
-        chain = (
-            select(org.code, org.parent_code, literal(0).label("depth"))
-            .where(org.code == code)
-            .cte("chain", recursive=True)
-        )
-        chain = chain.union_all(
-            select(org.code, org.parent_code, chain.c.depth + 1)
-            .join(chain, org.code == chain.c.parent_code)
-            .where(chain.c.depth < MAX_DEPTH)
-        )
-        codes = list(await self.session.scalars(select(chain.c.code).order_by(chain.c.depth)))
+        query = lineage_query(Organisation.code, Organisation.parent_code, code)
+        codes = list(await self.session.scalars(query))
         return codes or None
 
     def add(self, organisation: Organisation) -> None:
