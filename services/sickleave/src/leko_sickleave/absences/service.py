@@ -1,0 +1,233 @@
+"""The rules for absence spells: checking a batch record by record against the organisation
+replica and the caller's scope, upserting on the natural key, keeping the aggregates exact.
+Functions take the caller's session and never commit (the request does).
+
+A batch is atomic. Every record is checked; the first record for an organisation outside the
+caller's scope ends the request with 403, and any invalid record makes it a 422 listing every
+bad record (the first `ERROR_LIMIT` problems, and how many more). Either way the transaction
+is rolled back and nothing is stored.
+
+Checking a chunk in Python overlaps with storing the previous one: the database works on chunk
+n while the service reads and checks chunk n + 1. The cyclic garbage collector is paused while a
+batch runs: the per-chunk tuples and dictionaries hold no cycles, and collecting them over and
+over cost about 40% of the service's CPU time at 100,000 records a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leko_kit.auth import Principal
+from leko_kit.problems import Forbidden, NotFound, Unprocessable
+from leko_sickleave.absences.contributions import Deltas, SpellRow
+from leko_sickleave.absences.formats import Chunk, Unreadable
+from leko_sickleave.absences.repository import SpellRepository
+from leko_sickleave.absences.schemas import FieldErrors, parse_record
+from leko_sickleave.organisations import OrgTree
+from leko_sickleave.schemas import BatchResult
+
+ERROR_LIMIT = 1_000
+# A batch writing this many spells refreshes the planner's statistics of the aggregates.
+ANALYZE_AFTER_SPELLS = 50_000
+_KNOWN, _UNKNOWN, _OUTSIDE = 0, 1, 2
+_gc_pauses = 0
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector until the last concurrent batch is done."""
+    global _gc_pauses
+    _gc_pauses += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _gc_pauses -= 1
+        if not _gc_pauses:
+            gc.enable()
+
+
+class _ErrorReport:
+    """The invalid records of a batch: the first `ERROR_LIMIT` problems and a count."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, Any]] = []
+        self.records = 0
+        self.problems = 0
+
+    def add(self, index: int, problems: FieldErrors) -> None:
+        self.records += 1
+        self.problems += len(problems)
+        for field, message in problems:
+            if len(self.errors) < ERROR_LIMIT:
+                loc: list[str | int] = ["body", "records", index]
+                if field:
+                    loc.append(field)
+                self.errors.append({"loc": loc, "message": message})
+
+    def raise_if_any(self) -> None:
+        if not self.records:
+            return
+        omitted = self.problems - len(self.errors)
+        detail = (
+            f"{self.records} record(s) are not valid, so nothing was stored; correct them and "
+            "send the whole batch again."
+        )
+        if omitted:
+            detail += f" `errors` lists the first {len(self.errors)} problems; {omitted} more."
+        self.errors.sort(key=lambda error: error["loc"][2])
+        raise Unprocessable(
+            detail, errors=self.errors, extra={"invalid_records": self.records, "omitted": omitted}
+        )
+
+
+class _Batch:
+    """One request's batch: checks chunks, stores them, counts what happened."""
+
+    def __init__(self, session: AsyncSession, tree: OrgTree, principal: Principal) -> None:
+        self.repository = SpellRepository(session)
+        self.tree = tree
+        self.principal = principal
+        self.report = _ErrorReport()
+        self.deltas = Deltas()
+        self.organisations: dict[str, int] = {}
+        self.index = 0
+        self.created = self.updated = self.unchanged = 0
+
+    def check(self, items: Chunk) -> tuple[list[SpellRow], list[int]]:
+        """The chunk's valid spells and their record indexes; problems go to the report."""
+        report, organisations = self.report, self.organisations
+        rows: list[SpellRow] = []
+        positions: dict[tuple[str, str], int] = {}
+        index = self.index
+        for item in items:
+            parsed = item.errors if isinstance(item, Unreadable) else parse_record(item)
+            if type(parsed) is not SpellRow:
+                report.add(index, parsed)  # type: ignore[arg-type]
+                index += 1
+                continue
+            org = parsed.org_code
+            status = organisations.get(org)
+            if status is None:
+                status = organisations[org] = self._organisation_status(org)
+            key = (parsed.source_system, parsed.source_record_id)
+            if status == _OUTSIDE:
+                raise Forbidden(
+                    f"Record {index} is for `{org}`, outside your scope "
+                    f"({', '.join(self.principal.scope) or 'empty'}); nothing was stored."
+                )
+            if status == _UNKNOWN:
+                report.add(index, [("org_code", _unknown_organisation(org))])
+            elif key in positions:
+                report.add(index, [("source_record_id", _repeated(positions[key]))])
+            else:
+                positions[key] = index
+                rows.append(parsed)
+            index += 1
+        self.index = index
+        return rows, list(positions.values())
+
+    async def store(self, rows: list[SpellRow], indexes: list[int]) -> None:
+        """Stage a checked chunk and, while the batch is still valid, merge it."""
+        repository = self.repository
+        await repository.stage(rows, indexes)
+        if self.report.records:
+            return  # keep checking the rest for the 422, but store nothing
+        stored = {
+            (row.source_system, row.source_record_id): row
+            for row in await repository.stored_versions()
+        }
+        deltas = self.deltas
+        new: list[SpellRow] = []
+        changed: list[SpellRow] = []
+        for row in rows:
+            old = stored.get((row.source_system, row.source_record_id))
+            if old is None:
+                new.append(row)
+            elif old == row:
+                continue
+            else:
+                changed.append(row)
+                deltas.add(old, -1)
+            deltas.add(row, 1)
+        self.created += len(new)
+        self.updated += len(changed)
+        self.unchanged += len(rows) - len(new) - len(changed)
+        await repository.insert(new)
+        await repository.update(changed)
+        await repository.stage_employee_deltas(deltas)
+
+    async def run(self, chunks: AsyncIterator[Chunk]) -> BatchResult:
+        await self.repository.start_staging()
+        storing: asyncio.Task[None] | None = None
+        try:
+            async for items in chunks:
+                rows, indexes = self.check(items)
+                if storing is not None:
+                    await storing
+                storing = asyncio.create_task(self.store(rows, indexes))
+            if storing is not None:
+                await storing
+        finally:
+            # Never leave the session to a running task (a 403 or a body error mid-stream).
+            if storing is not None and not storing.done():
+                with contextlib.suppress(Exception):
+                    await storing
+        for repeated, first in await self.repository.repeated_keys():
+            self.report.add(repeated, [("source_record_id", _repeated(first))])
+        self.report.raise_if_any()
+        await self.repository.finish(self.deltas, self.tree)
+        if self.created + self.updated >= ANALYZE_AFTER_SPELLS:
+            await self.repository.refresh_planner_statistics()
+        return BatchResult(created=self.created, updated=self.updated, unchanged=self.unchanged)
+
+    def _organisation_status(self, code: str) -> int:
+        if self.tree.lineage(code) is None:
+            return _UNKNOWN
+        return _KNOWN if self.tree.in_scope(code, self.principal.scope) else _OUTSIDE
+
+
+async def ingest(
+    session: AsyncSession, *, chunks: AsyncIterator[Chunk], principal: Principal
+) -> BatchResult:
+    """Check and store a batch of spells; returns the created/updated/unchanged counts."""
+    await SpellRepository(session).lock_writes()
+    tree = await OrgTree.load(session)
+    with _gc_paused():
+        return await _Batch(session, tree, principal).run(chunks)
+
+
+async def delete(
+    session: AsyncSession, *, source_system: str, source_record_id: str, principal: Principal
+) -> None:
+    """Remove a cancelled spell and its contribution (404 when unknown or outside scope)."""
+    repository = SpellRepository(session)
+    await repository.lock_writes()
+    spell = await repository.get(source_system, source_record_id)
+    tree = await OrgTree.load(session)
+    if spell is None or not tree.in_scope(spell.org_code, principal.scope):
+        raise NotFound(
+            f"No spell `{source_record_id}` from `{source_system}` in your scope; it may "
+            "never have been reported or already be deleted."
+        )
+    deltas = Deltas()
+    deltas.add(spell, -1)
+    await repository.write_deltas(deltas, tree)
+    await repository.delete(source_system, source_record_id)
+
+
+def _unknown_organisation(code: str) -> str:
+    return (
+        f"unknown organisation `{code}`; use a code from the registry "
+        "(GET /registry/v1/organisations?q=<name>)"
+    )
+
+
+def _repeated(first: int) -> str:
+    return f"repeats the source_system and source_record_id of record {first}"

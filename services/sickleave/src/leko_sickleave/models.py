@@ -1,0 +1,129 @@
+"""The sick-leave tables: reported data (spells, staffing) and the write-time aggregates.
+
+Quantities are stored as integers in fixed units, so that aggregates maintained by adding and
+subtracting contributions stay exact: a spell's `fraction` in ten-thousandths
+(`FRACTION_UNITS`), absence days in ten-thousandths of a day, FTE in ten-thousandths and agreed
+hours in hundredths.
+
+Aggregates (see `leko_sickleave.absences.contributions` for the definitions):
+- `absence_totals` per (node, month, cause): a node is an organisation and stands for its whole
+  subtree (every spell counts at each organisation of its lineage), or `*` for the country;
+- `open_spell_starts` per (node, start date, cause): the open spells, whose length bucket
+  depends on the period asked for and is settled at query time;
+- `staffing_totals` per (node, month): the staffing of the subtree;
+- `employee_year_totals` per organisation, employee and year (with the year's months): what
+  the "share carried by the 5% most absent" KPI ranks, with an index that reads the national
+  top of a year in index order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, Index, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from leko_kit.tables import NAMING_CONVENTION, UTCDateTime, utcnow
+
+FRACTION_UNITS = 10_000  # a fraction of 1 is stored as 10,000; absence days likewise
+FTE_UNITS = 10_000
+HOURS_UNITS = 100
+NATIONAL_NODE = "*"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Spell(Base):
+    """An absence spell (fraværsforløb) as the payroll system reported it last."""
+
+    __tablename__ = "absence_spells"
+
+    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    employee_ref: Mapped[str] = mapped_column(String(128))
+    org_code: Mapped[str] = mapped_column(String(64))
+    job_group: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(String(24))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    fraction_units: Mapped[int] = mapped_column(Integer)
+
+
+class Staffing(Base):
+    """Staffing (bemanding) of one organisation's own employees in one month."""
+
+    __tablename__ = "staffing"
+
+    org_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # yyyymm
+    employees: Mapped[int] = mapped_column(Integer)
+    fte_units: Mapped[int] = mapped_column(BigInteger)
+    agreed_hours_units: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AbsenceTotals(Base):
+    __tablename__ = "absence_totals"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    day_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    spells: Mapped[int] = mapped_column(Integer, default=0)
+    closed_1_3: Mapped[int] = mapped_column(Integer, default=0)
+    closed_4_14: Mapped[int] = mapped_column(Integer, default=0)
+    closed_15_28: Mapped[int] = mapped_column(Integer, default=0)
+    closed_29_plus: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OpenSpellStarts(Base):
+    __tablename__ = "open_spell_starts"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    spells: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffingTotals(Base):
+    __tablename__ = "staffing_totals"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)  # staffing rows in the subtree
+    employees: Mapped[int] = mapped_column(BigInteger, default=0)
+    fte_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    agreed_hours_units: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EmployeeYearTotals(Base):
+    """Absence days of one employee in one year, in total and per month (`month_01`–`12`).
+
+    One row per employee and year keeps the write cost at one upsert per employee; month and
+    quarter rankings read the month columns. Integers suffice (a year is at most 366 × 10,000
+    units) and sum faster than big integers when a batch's deltas are added up.
+    """
+
+    __tablename__ = "employee_year_totals"
+    __table_args__ = (Index("ix_employee_year_totals_rank", "year", "cause", "day_units"),)
+
+    org_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    employee_ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    day_units: Mapped[int] = mapped_column(Integer, default=0)
+    month_01: Mapped[int] = mapped_column(Integer, default=0)
+    month_02: Mapped[int] = mapped_column(Integer, default=0)
+    month_03: Mapped[int] = mapped_column(Integer, default=0)
+    month_04: Mapped[int] = mapped_column(Integer, default=0)
+    month_05: Mapped[int] = mapped_column(Integer, default=0)
+    month_06: Mapped[int] = mapped_column(Integer, default=0)
+    month_07: Mapped[int] = mapped_column(Integer, default=0)
+    month_08: Mapped[int] = mapped_column(Integer, default=0)
+    month_09: Mapped[int] = mapped_column(Integer, default=0)
+    month_10: Mapped[int] = mapped_column(Integer, default=0)
+    month_11: Mapped[int] = mapped_column(Integer, default=0)
+    month_12: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,84 @@
+"""Every query on staffing and its subtree totals; no rules, no commits."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leko_kit.tables import utcnow
+from leko_sickleave.aggregates import add_deltas, is_postgres, upsert
+from leko_sickleave.models import Staffing, StaffingTotals
+
+# pg_advisory_xact_lock takes a bigint; a fixed key derived from a name keeps it readable.
+STAFFING_WRITES_LOCK_KEY = zlib.crc32(b"leko_sickleave.staffing")
+
+_staffing = cast(Table, Staffing.__table__)
+_totals = cast(Table, StaffingTotals.__table__)
+
+# (org_code, yyyymm) → (employees, fte units, agreed-hours units)
+StaffingValues = tuple[int, int, int]
+
+
+class StaffingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_writes(self) -> None:
+        """Serialise staffing writers until commit (PostgreSQL; SQLite serialises by itself),
+        so two writers of one month never subtract the same old values from the totals."""
+        if is_postgres(self.session):
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": STAFFING_WRITES_LOCK_KEY}
+            )
+
+    async def get(self, org_code: str, month: int) -> Staffing | None:
+        return await self.session.get(Staffing, (org_code, month))
+
+    async def get_many(self, keys: Collection[tuple[str, int]]) -> dict[tuple[str, int], Staffing]:
+        if not keys:
+            return {}
+        rows = await self.session.scalars(
+            select(Staffing).where(tuple_(Staffing.org_code, Staffing.month).in_(list(keys)))
+        )
+        return {(row.org_code, row.month): row for row in rows}
+
+    async def save(self, rows: Sequence[tuple[str, int, StaffingValues]]) -> None:
+        """Insert new staffing and overwrite the stored values (a new version) of the rest."""
+        if not rows:
+            return
+        now = utcnow()
+        statement = upsert(self.session, _staffing)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["org_code", "month"],
+                set_={
+                    "employees": statement.excluded.employees,
+                    "fte_units": statement.excluded.fte_units,
+                    "agreed_hours_units": statement.excluded.agreed_hours_units,
+                    "version": _staffing.c.version + 1,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            ),
+            [
+                {
+                    "org_code": org,
+                    "month": month,
+                    "employees": employees,
+                    "fte_units": fte,
+                    "agreed_hours_units": hours,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for org, month, (employees, fte, hours) in sorted(rows)
+            ],
+        )
+        # The session may hold the old versions; read them again after the write.
+        self.session.expire_all()
+
+    async def add_totals(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Add (node, month, reports, employees, fte units, agreed-hours units) deltas."""
+        await add_deltas(self.session, _totals, rows)

@@ -1,0 +1,147 @@
+"""Every query of the statistics: reads of the write-time aggregates, O(months) per request.
+
+The "5% most absent" ranking reads `employee_year_totals`: for the whole country in the order
+of its `(year, cause, day_units)` index for a year (the first k rows only), by sorting the
+month columns for a month or quarter (a scan of the year's rows: slower, not a hot path); for a
+subtree, the rows of the subtree's organisations through the primary key, which leads with
+`org_code` (for months and quarters read once and ranked by the service).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leko_kit.scope import MAX_DEPTH
+from leko_kit.tables import ReplicatedOrganisation
+from leko_sickleave.models import (
+    AbsenceTotals,
+    EmployeeYearTotals,
+    OpenSpellStarts,
+    StaffingTotals,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthAbsence:
+    day_units: int
+    spells: int
+    closed: tuple[int, int, int, int]  # closed spells started in the month, by length bucket
+
+
+@dataclass(frozen=True, slots=True)
+class MonthStaffing:
+    employees: int
+    fte_units: int
+    agreed_hours_units: int
+
+
+def _employee_units(months: tuple[int, ...]) -> ColumnElement[Any]:
+    """The per-employee absence of a period within one year: the year's total or the sum of
+    its month columns."""
+    if len(months) == 12:
+        return EmployeeYearTotals.day_units.expression
+    total: ColumnElement[Any] = getattr(EmployeeYearTotals, f"month_{months[0] % 100:02d}")
+    for month in months[1:]:
+        total = total + getattr(EmployeeYearTotals, f"month_{month % 100:02d}")
+    return total
+
+
+class StatisticsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def absence(
+        self, node: str, cause: str, first: int, last: int
+    ) -> dict[int, MonthAbsence]:
+        totals = AbsenceTotals
+        rows = await self.session.execute(
+            select(
+                totals.month,
+                totals.day_units,
+                totals.spells,
+                totals.closed_1_3,
+                totals.closed_4_14,
+                totals.closed_15_28,
+                totals.closed_29_plus,
+            ).where(
+                totals.node == node,
+                totals.cause == cause,
+                totals.month.between(first, last),
+            )
+        )
+        return {
+            month: MonthAbsence(units, spells, (b1, b2, b3, b4))
+            for month, units, spells, b1, b2, b3, b4 in rows
+        }
+
+    async def staffing(self, node: str, first: int, last: int) -> dict[int, MonthStaffing]:
+        totals = StaffingTotals
+        rows = await self.session.execute(
+            select(
+                totals.month, totals.employees, totals.fte_units, totals.agreed_hours_units
+            ).where(totals.node == node, totals.month.between(first, last), totals.reports > 0)
+        )
+        return {month: MonthStaffing(e, f, h) for month, e, f, h in rows}
+
+    async def open_starts(
+        self, node: str, cause: str, first: date, last: date
+    ) -> list[tuple[date, int]]:
+        starts = OpenSpellStarts
+        rows = await self.session.execute(
+            select(starts.start_date, starts.spells).where(
+                starts.node == node,
+                starts.cause == cause,
+                starts.start_date.between(first, last),
+                starts.spells != 0,
+            )
+        )
+        return [(start, count) for start, count in rows]
+
+    async def subtree(self, node: str) -> list[str]:
+        """The organisation and every organisation below it."""
+        org = ReplicatedOrganisation
+        tree = (
+            select(org.code, literal(0).label("depth"))
+            .where(org.code == node)
+            .cte("subtree", recursive=True)
+        )
+        tree = tree.union_all(
+            select(org.code, tree.c.depth + 1)
+            .join(tree, org.parent_code == tree.c.code)
+            .where(tree.c.depth < MAX_DEPTH)
+        )
+        return list(await self.session.scalars(select(tree.c.code)))
+
+    async def employee_months(
+        self, organisations: list[str], cause: str, year: int
+    ) -> list[tuple[int, ...]]:
+        """The monthly absence (day units, January first) of every employee of
+        `organisations` with absence in `year`."""
+        months = [getattr(EmployeeYearTotals, f"month_{month:02d}") for month in range(1, 13)]
+        rows = await self.session.execute(
+            select(*months).where(
+                EmployeeYearTotals.year == year,
+                EmployeeYearTotals.cause == cause,
+                EmployeeYearTotals.org_code.in_(organisations),
+            )
+        )
+        return [tuple(row) for row in rows]
+
+    async def top_units(
+        self, organisations: list[str] | None, cause: str, months: tuple[int, ...], k: int
+    ) -> int:
+        """The absence (day units) of the `k` most absent employees in `months` (of one year)
+        of `organisations`, or of the whole country when None."""
+        units = _employee_units(months).label("units")
+        ranked = select(units).where(
+            EmployeeYearTotals.year == months[0] // 100, EmployeeYearTotals.cause == cause
+        )
+        if organisations is not None:
+            ranked = ranked.where(EmployeeYearTotals.org_code.in_(organisations))
+        top = ranked.order_by(units.desc()).limit(k).subquery()
+        return int(await self.session.scalar(select(func.coalesce(func.sum(top.c.units), 0))) or 0)

@@ -1,0 +1,170 @@
+"""The application as deployed: settings, health, the replica's life cycle, the migrations and
+the OpenAPI contract (every endpoint documented with summary, description and examples)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import Connection, inspect
+
+from leko_kit.db import create_engine
+from leko_kit.migrations import alembic_config, upgrade
+from leko_kit.testing import InternalKeys, temporary_database
+from leko_sickleave import MIGRATIONS
+from leko_sickleave.app import create_app
+from leko_sickleave.settings import SickleaveSettings
+
+pytestmark = pytest.mark.anyio
+
+
+def test_settings_come_from_sickleave_and_shared_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEKO_INTERNAL_TOKEN_PUBLIC_KEY", "pem")
+    monkeypatch.setenv("SICKLEAVE_DATABASE_URL", "postgresql://db/sickleave")
+    monkeypatch.setenv("SICKLEAVE_JSON_BATCH_MAX_BYTES", "4096")
+    monkeypatch.setenv("LEKO_SICKLEAVE_PORT", "9004")
+    monkeypatch.setenv("LEKO_REGISTRY_URL", "http://registry:8001")
+    settings = SickleaveSettings()
+    assert settings.service_name == "sickleave"
+    assert settings.database_url == "postgresql://db/sickleave"
+    assert (settings.json_batch_max_bytes, settings.port) == (4096, 9004)
+    assert settings.registry_url == "http://registry:8001"
+
+
+def test_settings_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LEKO_INTERNAL_TOKEN_PUBLIC_KEY", "pem")
+    monkeypatch.setenv("LEKO_DATA_DIR", str(tmp_path))
+    for name in ("SICKLEAVE_DATABASE_URL", "LEKO_SICKLEAVE_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = SickleaveSettings()
+    assert settings.port == 8004
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'sickleave.db'}"
+
+
+async def test_health_and_readiness_wait_for_the_replica(
+    client: httpx.AsyncClient, sickleave_app: FastAPI
+) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    sickleave_app.state.replica.synced = False
+    waiting = await client.get("/readyz")
+    assert waiting.status_code == 503
+    assert waiting.json()["checks"] == {"database": "ok", "replica": "failing: RuntimeError"}
+    sickleave_app.state.replica.synced = True
+    try:
+        assert (await client.get("/readyz")).status_code == 200
+    finally:
+        sickleave_app.state.replica.synced = False
+
+
+async def test_start_up_follows_the_registry_and_shutdown_stops(
+    internal_keys: InternalKeys,
+) -> None:
+    async with temporary_database("sqlite") as temporary:
+        await upgrade(MIGRATIONS, database_url=temporary.url)
+        app = create_app(
+            SickleaveSettings(
+                database_url=temporary.url,
+                internal_token_public_key=internal_keys.public_pem,
+                registry_url="http://127.0.0.1:9",  # nothing listens: start-up must not fail
+                replica_poll_seconds=0.05,
+            )
+        )
+        async with LifespanManager(app):
+            tasks = [t for t in asyncio.all_tasks() if t.get_name() == "organisation-replica"]
+            assert len(tasks) == 1 and not tasks[0].done()
+        assert tasks[0].cancelled()
+
+
+async def test_oversized_staffing_body_is_413(
+    client: httpx.AsyncClient, internal_keys: InternalKeys
+) -> None:
+    response = await client.post(
+        "/v1/staffing/batch",
+        content=b"x" * 2_000_000,
+        headers=internal_keys.headers(roles=["reporter"], scope=["k101"]),
+    )
+    assert response.status_code == 413
+
+
+def test_one_linear_history() -> None:
+    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+async def test_upgrade_matches_models_and_downgrade_reverses(database_backend: str) -> None:
+    async with temporary_database(database_backend) as temporary:
+        await upgrade(MIGRATIONS, database_url=temporary.url)
+        config = alembic_config(MIGRATIONS, temporary.url)
+        engine = create_engine(temporary.url)
+
+        def run(connection: Connection, action: str) -> set[str]:
+            config.attributes["connection"] = connection
+            if action == "check":
+                command.check(config)  # raises if the models and the migrations differ
+            elif action == "downgrade":
+                command.downgrade(config, "base")
+            return set(inspect(connection).get_table_names())
+
+        try:
+            async with engine.begin() as connection:
+                tables = await connection.run_sync(run, "check")
+            assert {
+                "absence_spells",
+                "staffing",
+                "absence_totals",
+                "open_spell_starts",
+                "staffing_totals",
+                "employee_year_totals",
+                "org_replica",
+                "replica_cursor",
+                "idempotency_keys",
+            } <= tables
+            async with engine.begin() as connection:
+                tables = await connection.run_sync(run, "downgrade")
+            assert tables <= {"alembic_version"}
+        finally:
+            await engine.dispose()
+
+
+def test_openapi_documents_every_endpoint(sickleave_app: FastAPI) -> None:
+    spec = sickleave_app.openapi()
+    operations = {
+        (method, path): operation
+        for path, item in spec["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in item.items()
+    }
+    assert set(operations) == {
+        ("post", "/v1/absences/batch"),
+        ("delete", "/v1/absences/{source_system}/{source_record_id}"),
+        ("get", "/v1/staffing/{org_code}/{month}"),
+        ("put", "/v1/staffing/{org_code}/{month}"),
+        ("post", "/v1/staffing/batch"),
+        ("get", "/v1/statistics"),
+        ("get", "/v1/statistics/national"),
+    }
+    for key, operation in operations.items():
+        assert operation["summary"] and operation["description"], key
+        assert operation["tags"] and operation["responses"], key
+    batch = operations[("post", "/v1/absences/batch")]["requestBody"]["content"]
+    assert set(batch) == {"application/json", "application/x-ndjson", "text/csv"}
+    schemas = spec["components"]["schemas"]
+    for name in (
+        "AbsenceBatch",
+        "AbsenceRecord",
+        "StaffingWrite",
+        "StaffingBatch",
+        "Statistics",
+        "StatisticsPoint",
+        "BatchResult",
+    ):
+        assert schemas[name].get("examples"), name
+    assert "fraværsdagsværk" in operations[("get", "/v1/statistics")]["description"]

@@ -1,0 +1,398 @@
+"""Reporting absence spells: the three formats, upserts on the natural key, deletes, and every
+kind of bad input, each proving that nothing was stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sickleave_factories import (
+    as_csv,
+    post_body,
+    post_records,
+    record,
+    reporter,
+    role,
+    spell_count,
+)
+from sickleave_reference import assert_exact, stored
+from sqlalchemy import select
+
+from leko_kit.db import Database
+from leko_kit.testing import InternalKeys
+from leko_sickleave.absences import formats, service
+from leko_sickleave.models import Spell
+
+pytestmark = pytest.mark.anyio
+
+CSV = "text/csv"
+NDJSON = "application/x-ndjson"
+
+
+async def spells(database: Database) -> dict[str, Spell]:
+    async with database.read_session() as session:
+        rows = await session.scalars(select(Spell))
+        return {row.source_record_id: row for row in rows}
+
+
+async def assert_nothing_stored(database: Database) -> None:
+    assert await spell_count(database) == 0
+    assert not any((await stored(database)).values())
+
+
+def ndjson(records: list[dict[str, Any]]) -> bytes:
+    return b"\n".join(json.dumps(item).encode() for item in records) + b"\n"
+
+
+# -- the formats ------------------------------------------------------------------------------
+
+
+async def test_json_batch_creates_then_reports_unchanged_and_updated(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "ANALYZE_AFTER_SPELLS", 2)  # a "large" batch, as well
+    batch = [record(1), record(2, end_date=None, fraction=0.5), record(3, cause="work_injury")]
+    response = await post_records(client, internal_keys, batch)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"created": 3, "updated": 0, "unchanged": 0}
+    stored_spells = await spells(database)
+    assert stored_spells["r-2"].end_date is None and stored_spells["r-2"].fraction_units == 5000
+    assert stored_spells["r-1"].start_date == date(2025, 3, 3)
+
+    again = await post_records(
+        client, internal_keys, [record(1), record(2, end_date="2025-03-20", fraction=0.5)]
+    )
+    assert again.json() == {"created": 0, "updated": 1, "unchanged": 1}
+    assert (await spells(database))["r-2"].end_date == date(2025, 3, 20)
+    await assert_exact(database)
+
+
+async def test_ndjson_skips_blank_lines(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    body = ndjson([record(1), record(2)]).replace(b"\n", b"\n\n", 1)
+    response = await post_body(client, internal_keys, body, NDJSON)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 2
+    await assert_exact(database)
+
+
+async def test_csv_in_any_column_order_with_quotes_bom_and_crlf(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    fields = ["cause", "org_code", "source_system", "source_record_id", "employee_ref"]
+    fields += ["job_group", "start_date", "end_date"]  # no fraction column: default 1
+    body = as_csv(
+        [
+            record(1, job_group='social- og sundhedsassistent, "nat"\nvagt'),
+            record(2, end_date=None),
+        ],
+        fields,
+    )
+    body = b"\xef\xbb\xbf" + body.replace(b"\n", b"\r\n")
+    response = await post_body(client, internal_keys, body, "text/csv; charset=utf-8")
+    assert response.status_code == 200, response.text
+    stored_spells = await spells(database)
+    assert stored_spells["r-1"].job_group == 'social- og sundhedsassistent, "nat"\r\nvagt'
+    assert stored_spells["r-1"].fraction_units == 10_000
+    assert stored_spells["r-2"].end_date is None
+
+
+async def test_csv_is_streamed_in_pieces_split_anywhere(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 7)
+    body = as_csv(record(n, job_group="pædagogmedhjælper") for n in range(100))
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 13):  # splits lines and the two bytes of "æ"
+            yield body[start : start + 13]
+
+    response = await post_body(client, internal_keys, pieces(), CSV)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 100
+    assert (await spells(database))["r-99"].job_group == "pædagogmedhjælper"
+    await assert_exact(database)
+
+
+async def test_a_national_reporter_may_report_anywhere(
+    client: httpx.AsyncClient, internal_keys: InternalKeys
+) -> None:
+    batch = [record(1, org_code="aar-skole"), record(2, org_code="k147")]
+    response = await post_records(client, internal_keys, batch, scope=("*",))
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
+
+
+# -- deletes ----------------------------------------------------------------------------------
+
+
+async def test_delete_removes_the_spell_and_its_contribution(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    await post_records(client, internal_keys, [record(1), record(2, end_date=None)])
+    path = "/v1/absences/test-payroll/r-2"
+    response = await client.delete(path, headers=reporter(internal_keys))
+    assert response.status_code == 204
+    assert set(await spells(database)) == {"r-1"}
+    await assert_exact(database)
+    again = await client.delete(path, headers=reporter(internal_keys))
+    assert again.status_code == 404
+
+
+async def test_delete_outside_scope_is_404_and_needs_the_reporter_role(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    await post_records(client, internal_keys, [record(1)])
+    path = "/v1/absences/test-payroll/r-1"
+    assert (await client.delete(path, headers=reporter(internal_keys, "k751"))).status_code == 404
+    assert (await client.delete(path, headers=role(internal_keys, "org_admin"))).status_code == 403
+    assert (await client.delete(path)).status_code == 401
+    assert await spell_count(database) == 1
+
+
+# -- authorisation ----------------------------------------------------------------------------
+
+
+async def test_without_credentials_401_and_other_roles_403(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    body = {"records": [record(1)]}
+    assert (await client.post("/v1/absences/batch", json=body)).status_code == 401
+    for name in ("national_admin", "org_admin", "leader", "analyst", "researcher"):
+        response = await client.post(
+            "/v1/absences/batch", json=body, headers=role(internal_keys, name, "*")
+        )
+        assert response.status_code == 403, name
+    await assert_nothing_stored(database)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", NDJSON, CSV])
+async def test_a_record_outside_scope_is_403_and_nothing_is_stored(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database, content_type: str
+) -> None:
+    batch = [record(1), record(2, org_code="aar-skole"), record(3)]
+    body = {
+        "application/json": lambda: json.dumps({"records": batch}).encode(),
+        NDJSON: lambda: ndjson(batch),
+        CSV: lambda: as_csv(batch),
+    }[content_type]()
+    response = await post_body(client, internal_keys, body, content_type)
+    assert response.status_code == 403
+    assert "aar-skole" in response.json()["detail"]
+    await assert_nothing_stored(database)
+
+
+# -- bad records ------------------------------------------------------------------------------
+
+BAD_RECORDS = [
+    pytest.param({"employee_ref": "010190-1234"}, "employee_ref", id="cpr-with-dash"),
+    pytest.param({"employee_ref": "0101901234"}, "employee_ref", id="cpr-ten-digits"),
+    pytest.param({"org_code": "no-such-org"}, "org_code", id="unknown-organisation"),
+    pytest.param({"end_date": "2025-03-02"}, "end_date", id="end-before-start"),
+    pytest.param({"fraction": 0}, "fraction", id="fraction-zero"),
+    pytest.param({"fraction": 1.5}, "fraction", id="fraction-above-one"),
+    pytest.param({"fraction": -0.5}, "fraction", id="fraction-negative"),
+    pytest.param({"fraction": "half"}, "fraction", id="fraction-not-a-number"),
+    pytest.param({"start_date": "1999-12-31"}, "start_date", id="start-before-2000"),
+    pytest.param({"end_date": "2101-01-01"}, "end_date", id="end-after-2100"),
+    pytest.param({"start_date": "2025-02-30"}, "start_date", id="not-a-date"),
+    pytest.param({"start_date": None}, "start_date", id="start-missing"),
+    pytest.param({"cause": "hangover"}, "cause", id="unknown-cause"),
+    pytest.param({"source_system": ""}, "source_system", id="empty-source-system"),
+    pytest.param({"source_record_id": "a/b"}, "source_record_id", id="slash-in-id"),
+    pytest.param({"job_group": "x" * 65}, "job_group", id="job-group-too-long"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field"), BAD_RECORDS)
+@pytest.mark.parametrize("content_type", ["application/json", CSV])
+async def test_a_bad_record_is_named_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    fields: dict[str, Any],
+    field: str,
+    content_type: str,
+) -> None:
+    batch = [record(1), record(2, **fields), record(3)]
+    if content_type == CSV:
+        response = await post_body(client, internal_keys, as_csv(batch), CSV)
+    else:
+        response = await post_records(client, internal_keys, batch)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["invalid_records"] == 1
+    assert [error["loc"] for error in problem["errors"]] == [["body", "records", 1, field]]
+    if field == "employee_ref":
+        assert "pseudonymous" in problem["errors"][0]["message"]
+    await assert_nothing_stored(database)
+
+
+async def test_wrong_json_types_and_unknown_fields_are_named(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    batch: list[Any] = [
+        record(1, start_date=20250303),
+        record(2, fraction=True),
+        record(3) | {"hours": 7.4},
+        "not a record",
+    ]
+    response = await post_records(client, internal_keys, batch)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["errors"]] == [
+        ["body", "records", 0, "start_date"],
+        ["body", "records", 1, "fraction"],
+        ["body", "records", 2, "hours"],
+        ["body", "records", 3],
+    ]
+    await assert_nothing_stored(database)
+
+
+async def test_a_repeated_natural_key_is_refused_within_and_across_chunks(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 3)
+    batch = [record(n) for n in range(10)] + [record(4), record(9, end_date=None)]
+    batch[1] = record(0)  # repeats record 0 inside the first chunk
+    response = await post_body(client, internal_keys, as_csv(batch), CSV)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [error["loc"] for error in errors] == [
+        ["body", "records", 1, "source_record_id"],
+        ["body", "records", 10, "source_record_id"],
+        ["body", "records", 11, "source_record_id"],
+    ]
+    assert errors[1]["message"].endswith("record 4")
+    await assert_nothing_stored(database)
+
+
+async def test_every_bad_record_is_listed_up_to_a_limit(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    batch = [record(n, fraction=2) for n in range(1_200)] + [record(5_000)]
+    response = await post_body(client, internal_keys, as_csv(batch), CSV)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["invalid_records"] == 1_200
+    assert len(problem["errors"]) == 1_000 and problem["omitted"] == 200
+    assert "200 more" in problem["detail"]
+    await assert_nothing_stored(database)
+
+
+# -- bad bodies -------------------------------------------------------------------------------
+
+BAD_CSV = [
+    pytest.param(b"source_system,org_code\nx,k101\n", "header", id="missing-columns"),
+    pytest.param(
+        as_csv([record(1)]).replace(b"fraction", b"hours", 1), "header", id="unknown-column"
+    ),
+    pytest.param(
+        as_csv([record(1)]).replace(b"fraction", b"cause", 1), "header", id="repeated-column"
+    ),
+    pytest.param(b"", "header", id="empty"),
+    pytest.param(as_csv([record(1)]) + b"only,three,columns\n", "records", id="column-count"),
+    pytest.param(
+        as_csv([record(1)]).replace(b"own_sickness", b'"own_sickness', 1),
+        "records",
+        id="unterminated-quote",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "where"), BAD_CSV)
+async def test_malformed_csv_is_422_naming_where(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    body: bytes,
+    where: str,
+) -> None:
+    response = await post_body(client, internal_keys, body, CSV)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"][:2] == ["body", where]
+    await assert_nothing_stored(database)
+
+
+async def test_invalid_utf8_names_the_record(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    body = as_csv([record(1), record(2, job_group="PAEDAGOG")]).replace(b"PAEDAGOG", b"p\xe6dagog")
+    response = await post_body(client, internal_keys, body, CSV)
+    assert response.status_code == 422
+    assert "UTF-8" in response.json()["detail"]
+    assert response.json()["errors"][0]["loc"] == ["body", "records", 0]
+    await assert_nothing_stored(database)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[1, 2]", id="not-an-object"),
+        pytest.param(b'{"records": [], "extra": 1}', id="extra-member"),
+        pytest.param(b'{"records": {}}', id="records-not-an-array"),
+        pytest.param(b'{"records": [', id="not-json"),
+    ],
+)
+async def test_a_json_body_of_the_wrong_shape_is_422(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database, body: bytes
+) -> None:
+    response = await post_body(client, internal_keys, body, "application/json")
+    assert response.status_code == 422
+    await assert_nothing_stored(database)
+
+
+async def test_ndjson_line_that_is_not_json_is_named(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    body = ndjson([record(1)]) + b"{not json\n" + ndjson([record(2)])
+    response = await post_body(client, internal_keys, body, NDJSON)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "records", 1]
+    await assert_nothing_stored(database)
+
+
+async def test_more_than_10000_json_records_is_422(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    response = await post_records(client, internal_keys, [record(n) for n in range(10_001)])
+    assert response.status_code == 422
+    assert "NDJSON or CSV" in response.json()["detail"]
+    await assert_nothing_stored(database)
+
+
+async def test_a_json_body_over_the_size_limit_is_413(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    sickleave_app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sickleave_app.state.settings, "json_batch_max_bytes", 1_000)
+    response = await post_records(client, internal_keys, [record(n) for n in range(10)])
+    assert response.status_code == 413
+    await assert_nothing_stored(database)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/xml", "text/csv; charset=latin-1", ""]
+)
+async def test_other_media_types_are_415(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database, content_type: str
+) -> None:
+    response = await post_body(client, internal_keys, as_csv([record(1)]), content_type)
+    assert response.status_code == 415
+    await assert_nothing_stored(database)
