@@ -23,12 +23,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from leko_kit.auth import InternalTokenSigner, Principal, generate_keypair
 from leko_kit.db import Database, async_url, create_engine
+from leko_kit.migrations import alembic_config, upgrade
 
 DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/postgres"
 
@@ -127,6 +130,34 @@ async def bind_to_connection(database: Database) -> AsyncIterator[AsyncConnectio
             database.sessionmaker, database.read_sessionmaker = original
             if transaction.is_active:
                 await transaction.rollback()
+
+
+async def migration_round_trip(migrations: Path, database_url: str) -> tuple[set[str], set[str]]:
+    """Upgrade a fresh database, check that the migrations build exactly the models' schema
+    (Alembic's `check` raises otherwise), then downgrade to base. Returns the tables after
+    the upgrade and after the downgrade; ends upgraded again. Fails on several heads."""
+    config = alembic_config(migrations, database_url)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1, "one linear history"
+    await upgrade(migrations, database_url=database_url)
+    engine = create_engine(database_url)
+
+    def run(connection: Connection, action: str) -> set[str]:
+        config.attributes["connection"] = connection
+        if action == "check":
+            command.check(config)
+        else:
+            command.downgrade(config, "base")
+        return set(inspect(connection).get_table_names())
+
+    try:
+        async with engine.begin() as connection:
+            upgraded = await connection.run_sync(run, "check")
+        async with engine.begin() as connection:
+            downgraded = await connection.run_sync(run, "downgrade")
+    finally:
+        await engine.dispose()
+    await upgrade(migrations, database_url=database_url)
+    return upgraded, downgraded
 
 
 @dataclass
