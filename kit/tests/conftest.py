@@ -21,7 +21,7 @@ from leko_kit.problems import NotFound
 from leko_kit.schemas import StrictModel
 from leko_kit.settings import InternalAuthSettings
 from leko_kit.tables import idempotency_metadata, replica_metadata
-from leko_kit.testing import InternalKeys, bind_to_connection, temporary_database
+from leko_kit.testing import InternalKeys, asgi_client, bind_to_connection, temporary_database
 
 
 class Base(DeclarativeBase):
@@ -123,6 +123,5 @@ async def sample_app(sample_db: str, internal_keys: InternalKeys) -> AsyncIterat
 
 @pytest.fixture
 async def client(sample_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sample_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sample") as client:
+    async with asgi_client(sample_app, "http://sample") as client:
         yield client

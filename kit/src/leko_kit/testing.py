@@ -20,14 +20,18 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from fastapi import FastAPI
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from starlette.types import ASGIApp
 
 from leko_kit.auth import InternalTokenSigner, Principal, generate_keypair
 from leko_kit.db import Database, async_url, create_engine
@@ -158,6 +162,29 @@ async def migration_round_trip(migrations: Path, database_url: str) -> tuple[set
         await engine.dispose()
     await upgrade(migrations, database_url=database_url)
     return upgraded, downgraded
+
+
+@asynccontextmanager
+async def asgi_client(app: ASGIApp, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that calls the app in-process (no lifespan, no network)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        yield client
+
+
+def documented_operations(app: FastAPI) -> dict[tuple[str, str], dict[str, Any]]:
+    """The app's `/v1/` operations by (method, path), after asserting that each has the
+    summary, description, tags and responses that integrators read in /docs."""
+    operations = {
+        (method, path): operation
+        for path, item in app.openapi()["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in item.items()
+    }
+    for key, operation in operations.items():
+        assert operation.get("summary") and operation.get("description"), key
+        assert operation.get("tags") and operation.get("responses"), key
+    return operations
 
 
 @dataclass

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from leko_kit.db import Database
 from leko_kit.migrations import upgrade
-from leko_kit.testing import InternalKeys, bind_to_connection, temporary_database
+from leko_kit.testing import InternalKeys, asgi_client, bind_to_connection, temporary_database
 from leko_registry import MIGRATIONS
 from leko_registry.app import create_app
 from leko_registry.seed import seed_organisations
@@ -50,6 +50,5 @@ async def database(registry_app: FastAPI) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def client(registry_app: FastAPI, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=registry_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+    async with asgi_client(registry_app, "http://registry") as client:
         yield client

@@ -13,7 +13,7 @@ from sickleave_factories import TREE, organisation
 
 from leko_kit.db import Database
 from leko_kit.migrations import upgrade
-from leko_kit.testing import InternalKeys, bind_to_connection, temporary_database
+from leko_kit.testing import InternalKeys, asgi_client, bind_to_connection, temporary_database
 from leko_sickleave import MIGRATIONS
 from leko_sickleave.app import create_app
 from leko_sickleave.settings import SickleaveSettings
@@ -54,6 +54,5 @@ async def database(sickleave_app: FastAPI) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def client(sickleave_app: FastAPI, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sickleave_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sickleave") as client:
+    async with asgi_client(sickleave_app, "http://sickleave") as client:
         yield client

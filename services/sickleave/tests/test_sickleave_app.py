@@ -12,7 +12,12 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from leko_kit.migrations import upgrade
-from leko_kit.testing import InternalKeys, migration_round_trip, temporary_database
+from leko_kit.testing import (
+    InternalKeys,
+    documented_operations,
+    migration_round_trip,
+    temporary_database,
+)
 from leko_sickleave import MIGRATIONS
 from leko_sickleave.app import create_app
 from leko_sickleave.settings import SickleaveSettings
@@ -109,12 +114,7 @@ async def test_upgrade_matches_models_and_downgrade_reverses(database_backend: s
 
 def test_openapi_documents_every_endpoint(sickleave_app: FastAPI) -> None:
     spec = sickleave_app.openapi()
-    operations = {
-        (method, path): operation
-        for path, item in spec["paths"].items()
-        if path.startswith("/v1/")
-        for method, operation in item.items()
-    }
+    operations = documented_operations(sickleave_app)
     assert set(operations) == {
         ("post", "/v1/absences/batch"),
         ("delete", "/v1/absences/{source_system}/{source_record_id}"),
@@ -124,9 +124,6 @@ def test_openapi_documents_every_endpoint(sickleave_app: FastAPI) -> None:
         ("get", "/v1/statistics"),
         ("get", "/v1/statistics/national"),
     }
-    for key, operation in operations.items():
-        assert operation["summary"] and operation["description"], key
-        assert operation["tags"] and operation["responses"], key
     batch = operations[("post", "/v1/absences/batch")]["requestBody"]["content"]
     assert set(batch) == {"application/json", "application/x-ndjson", "text/csv"}
     schemas = spec["components"]["schemas"]
