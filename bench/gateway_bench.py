@@ -382,7 +382,7 @@ def main() -> int:
     print(f"bench: database backend: {databases.backend}")
     try:
         with tempfile.TemporaryDirectory(prefix="leko-bench-") as data_dir:
-            ports = {name: free_port() for name, _, _ in (*SERVICES, GATEWAY)}
+            ports = {component.name: free_port() for component in (*SERVICES, GATEWAY)}
             platform = Platform(
                 data_dir=Path(data_dir),
                 ports=ports,

@@ -23,7 +23,7 @@ def free_port() -> int:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """LEKO started exactly as `make run` starts it, on SQLite in a temporary data dir."""
     data_dir: Path = tmp_path_factory.mktemp("leko-data")
-    ports = {name: free_port() for name, _, _ in (*SERVICES, GATEWAY)}
+    ports = {component.name: free_port() for component in (*SERVICES, GATEWAY)}
     running = Platform(
         data_dir=data_dir,
         ports=ports,

@@ -21,9 +21,26 @@ import httpx
 
 from leko_kit.auth import generate_keypair
 
-# Service name, Python package, default port. The gateway is started after all of them.
-SERVICES: tuple[tuple[str, str, int], ...] = (("registry", "leko_registry", 8001),)
-GATEWAY: tuple[str, str, int] = ("gateway", "leko_gateway", 8000)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A process of the platform: its name, Python package, default port, and whether it has
+    reference data to seed."""
+
+    name: str
+    package: str
+    port: int
+    seeded: bool = False
+
+
+# Started in this order (the registry first: the others replicate its organisations); the
+# gateway is started after all of them.
+SERVICES: tuple[Component, ...] = (
+    Component("registry", "leko_registry", 8001, seeded=True),
+    Component("sickleave", "leko_sickleave", 8004),
+)
+GATEWAY = Component("gateway", "leko_gateway", 8000)
 STARTUP_SECONDS = 60.0
 
 
@@ -86,7 +103,7 @@ class Platform:
                 "LEKO_INTERNAL_TOKEN_PUBLIC_KEY": self.secrets.public_pem,
                 "GATEWAY_INTERNAL_TOKEN_PRIVATE_KEY": self.secrets.private_pem,
                 "LEKO_BOOTSTRAP_ADMIN_KEY": self.secrets.admin_key,
-                "GATEWAY_SERVICES": ",".join(name for name, _, _ in SERVICES),
+                "GATEWAY_SERVICES": ",".join(service.name for service in SERVICES),
             }
         )
         for name, port in self.ports.items():
@@ -133,20 +150,18 @@ class Platform:
 
     def start(self) -> None:
         try:
-            for name, package, _ in SERVICES:
-                self._run(package, "migrate")
-                self._run(package, "seed")
-                self._serve(name, package)
-            gateway, package, _ = GATEWAY
-            self._run(package, "migrate")
-            self._serve(gateway, package)
+            for component in (*SERVICES, GATEWAY):
+                self._run(component.package, "migrate")
+                if component.seeded:
+                    self._run(component.package, "seed")
+                self._serve(component.name, component.package)
         except BaseException:
             self.stop()
             raise
 
     def restart(self, name: str) -> None:
         """Start one stopped child again (after a crash, or in failure tests)."""
-        package = {n: p for n, p, _ in (*SERVICES, GATEWAY)}[name]
+        package = {c.name: c.package for c in (*SERVICES, GATEWAY)}[name]
         self._serve(name, package)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -172,7 +187,7 @@ class Platform:
 
 
 def default_ports() -> dict[str, int]:
-    ports = {name: port for name, _, port in (*SERVICES, GATEWAY)}
+    ports = {component.name: component.port for component in (*SERVICES, GATEWAY)}
     for name in ports:
         override = os.environ.get(f"LEKO_{name.upper()}_PORT")
         if override:

@@ -28,6 +28,7 @@ from leko_kit.tables import NAMING_CONVENTION, UTCDateTime, utcnow
 FRACTION_UNITS = 10_000  # a fraction of 1 is stored as 10,000; absence days likewise
 FTE_UNITS = 10_000
 HOURS_UNITS = 100
+TARGET_UNITS = 100  # a target of 9.5 days per FTE is stored as 950
 NATIONAL_NODE = "*"
 
 
@@ -127,3 +128,17 @@ class EmployeeYearTotals(Base):
     month_10: Mapped[int] = mapped_column(Integer, default=0)
     month_11: Mapped[int] = mapped_column(Integer, default=0)
     month_12: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Target(Base):
+    """An organisation's target (måltal) for absence days per FTE in one year; `*` is the
+    country's."""
+
+    __tablename__ = "absence_targets"
+
+    org_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days_per_fte_units: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
