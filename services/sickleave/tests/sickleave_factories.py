@@ -31,7 +31,7 @@ TREE: list[tuple[str, str | None, str]] = [
 
 
 def organisation(
-    code: str, parent: str | None, kind: str = "institution"
+    code: str, parent: str | None, kind: str = "institution", institution_type: str = "school"
 ) -> ReplicatedOrganisation:
     sector = "region" if code.startswith("r") else "municipality"
     return ReplicatedOrganisation(
@@ -40,9 +40,19 @@ def organisation(
         sector=sector,
         kind=kind,
         parent_code=parent,
-        institution_type="school" if kind == "institution" else None,
+        institution_type=institution_type if kind == "institution" else None,
         seq=1,
     )
+
+
+async def add_institutions(
+    database: Database, parent: str, institution_type: str, *codes: str
+) -> None:
+    """More institutions in the replica, inside the test's rolled-back transaction."""
+    async with database.session() as session:
+        session.add_all(
+            organisation(code, parent, "institution", institution_type) for code in codes
+        )
 
 
 def record(number: int = 1, **fields: Any) -> dict[str, Any]:

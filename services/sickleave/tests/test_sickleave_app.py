@@ -105,6 +105,7 @@ async def test_upgrade_matches_models_and_downgrade_reverses(database_backend: s
         "open_spell_starts",
         "staffing_totals",
         "employee_year_totals",
+        "absence_targets",
         "org_replica",
         "replica_cursor",
         "idempotency_keys",
@@ -123,6 +124,12 @@ def test_openapi_documents_every_endpoint(sickleave_app: FastAPI) -> None:
         ("post", "/v1/staffing/batch"),
         ("get", "/v1/statistics"),
         ("get", "/v1/statistics/national"),
+        ("get", "/v1/benchmarks"),
+        ("get", "/v1/targets/national"),
+        ("put", "/v1/targets/national/{year}"),
+        ("put", "/v1/targets/{org_code}/{year}"),
+        ("get", "/v1/targets/{org_code}"),
+        ("get", "/v1/hotspots"),
     }
     batch = operations[("post", "/v1/absences/batch")]["requestBody"]["content"]
     assert set(batch) == {"application/json", "application/x-ndjson", "text/csv"}
@@ -135,6 +142,10 @@ def test_openapi_documents_every_endpoint(sickleave_app: FastAPI) -> None:
         "Statistics",
         "StatisticsPoint",
         "BatchResult",
+        "Benchmark",
+        "TargetWrite",
+        "TargetTracking",
+        "Hotspots",
     ):
         assert schemas[name].get("examples"), name
     assert "fraværsdagsværk" in operations[("get", "/v1/statistics")]["description"]

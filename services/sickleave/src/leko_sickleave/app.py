@@ -14,10 +14,13 @@ from leko_kit.replica import OrganisationReplica
 from leko_sickleave.absences.routes import BATCH_PATH
 from leko_sickleave.absences.routes import router as absences_router
 from leko_sickleave.absences.schemas import AbsenceBatch
+from leko_sickleave.benchmarks.routes import router as benchmarks_router
+from leko_sickleave.hotspots.routes import router as hotspots_router
 from leko_sickleave.openapi import with_component_schemas
 from leko_sickleave.settings import SickleaveSettings
 from leko_sickleave.staffing.routes import router as staffing_router
 from leko_sickleave.statistics.routes import router as statistics_router
+from leko_sickleave.targets.routes import router as targets_router
 
 DESCRIPTION = """\
 Sick leave in the Danish public sector (indsats mod sygefravær): payroll and HR systems report
@@ -34,6 +37,12 @@ TAGS = [
     {"name": "absences", "description": "Absence spells (fraværsforløb) from payroll systems."},
     {"name": "staffing", "description": "Monthly staffing (bemanding): the KPIs' denominators."},
     {"name": "statistics", "description": "The absence KPIs for any organisation subtree."},
+    {
+        "name": "benchmarks",
+        "description": "Ledelsesinformation: an organisation against its peers.",
+    },
+    {"name": "targets", "description": "Targets (måltal) and the national goal, tracked."},
+    {"name": "hotspots", "description": "The workplaces with the most absence (analysts)."},
     {"name": "health", "description": "Liveness, readiness and metrics."},
 ]
 
@@ -66,7 +75,14 @@ def create_app(settings: SickleaveSettings | None = None) -> FastAPI:
         settings=settings,
         title="LEKO sick leave",
         description=DESCRIPTION,
-        routers=[absences_router, staffing_router, statistics_router],
+        routers=[
+            absences_router,
+            staffing_router,
+            statistics_router,
+            benchmarks_router,
+            targets_router,
+            hotspots_router,
+        ],
         openapi_tags=TAGS,
         on_startup=[_start_replica],
         readiness={"replica": _replica_ready},

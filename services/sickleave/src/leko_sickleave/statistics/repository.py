@@ -9,6 +9,7 @@ subtree, the rows of the subtree's organisations through the primary key, which 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.scope import MAX_DEPTH
 from leko_kit.tables import ReplicatedOrganisation
+from leko_sickleave.kpis import MonthAbsence, MonthStaffing
 from leko_sickleave.models import (
     AbsenceTotals,
     EmployeeYearTotals,
@@ -27,17 +29,11 @@ from leko_sickleave.models import (
 
 
 @dataclass(frozen=True, slots=True)
-class MonthAbsence:
-    day_units: int
-    spells: int
-    closed: tuple[int, int, int, int]  # closed spells started in the month, by length bucket
+class Unit:
+    """One organisation's monthly aggregates (its subtree's), by `yyyymm`."""
 
-
-@dataclass(frozen=True, slots=True)
-class MonthStaffing:
-    employees: int
-    fte_units: int
-    agreed_hours_units: int
+    absence: dict[int, MonthAbsence]
+    staffing: dict[int, MonthStaffing]
 
 
 def _employee_units(months: tuple[int, ...]) -> ColumnElement[Any]:
@@ -145,3 +141,67 @@ class StatisticsRepository:
             ranked = ranked.where(EmployeeYearTotals.org_code.in_(organisations))
         top = ranked.order_by(units.desc()).limit(k).subquery()
         return int(await self.session.scalar(select(func.coalesce(func.sum(top.c.units), 0))) or 0)
+
+    async def units(
+        self,
+        *,
+        cause: str,
+        first: int,
+        last: int,
+        kind: str | None = None,
+        sector: str | None = None,
+        institution_type: str | None = None,
+    ) -> dict[str, Unit]:
+        """The monthly aggregates from `first` to `last` of every organisation of the given
+        kind, sector and institution type (each a filter when given), by code; one query for
+        absence and one for staffing, whatever the number of organisations."""
+        org = ReplicatedOrganisation
+        chosen = [
+            column == value
+            for column, value in (
+                (org.kind, kind),
+                (org.sector, sector),
+                (org.institution_type, institution_type),
+            )
+            if value is not None
+        ]
+        totals, staffing = AbsenceTotals, StaffingTotals
+        found: dict[str, Unit] = {}
+        absence_rows = await self.session.execute(
+            select(
+                totals.node,
+                totals.month,
+                totals.day_units,
+                totals.spells,
+                totals.closed_1_3,
+                totals.closed_4_14,
+                totals.closed_15_28,
+                totals.closed_29_plus,
+            )
+            .join(org, org.code == totals.node)
+            .where(*chosen, totals.cause == cause, totals.month.between(first, last))
+        )
+        for node, month, units, spells, b1, b2, b3, b4 in absence_rows:
+            unit = found.setdefault(node, Unit({}, {}))
+            unit.absence[month] = MonthAbsence(units, spells, (b1, b2, b3, b4))
+        staffing_rows = await self.session.execute(
+            select(
+                staffing.node,
+                staffing.month,
+                staffing.employees,
+                staffing.fte_units,
+                staffing.agreed_hours_units,
+            )
+            .join(org, org.code == staffing.node)
+            .where(*chosen, staffing.month.between(first, last), staffing.reports > 0)
+        )
+        for node, month, employees, fte, hours in staffing_rows:
+            unit = found.setdefault(node, Unit({}, {}))
+            unit.staffing[month] = MonthStaffing(employees, fte, hours)
+        return found
+
+    async def organisations(self, codes: Iterable[str]) -> dict[str, ReplicatedOrganisation]:
+        """The replica's records of `codes`."""
+        org = ReplicatedOrganisation
+        rows = await self.session.scalars(select(org).where(org.code.in_(list(codes))))
+        return {row.code: row for row in rows}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from leko_kit.db import ReadSession
-from leko_kit.replica import OrganisationReplica
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.auth import Reader
 from leko_sickleave.danish_calendar import FIRST_YEAR, LAST_YEAR
+from leko_sickleave.dependencies import Replica
 from leko_sickleave.openapi import problems
 from leko_sickleave.periods import Granularity
 from leko_sickleave.statistics import service
@@ -33,14 +33,6 @@ after it started. The KPIs cover the months of the period with staffing reported
 most absent employees (an employee is an `employee_ref` within one organisation) over all
 absence days. A period of a subtree with fewer than 5 employees, or without staffing, is
 suppressed (`suppressed: true`, KPIs null)."""
-
-
-def get_replica(request: Request) -> OrganisationReplica:
-    replica: OrganisationReplica = request.app.state.replica
-    return replica
-
-
-Replica = Annotated[OrganisationReplica, Depends(get_replica)]
 
 
 @router.get(

@@ -1,18 +1,11 @@
-"""The absence KPIs (the national statistics' definitions) for an organisation subtree, period
-and cause, assembled from the write-time aggregates. Functions never write.
+"""The absence KPI series of an organisation subtree over months, quarters or years,
+assembled from the write-time aggregates (definitions in `leko_sickleave.kpis`). Functions
+never write.
 
-For each period (month, quarter or year), over the months of it that have staffing reported
-(`staffed_months`; absence in a month without staffing has no denominator and is left out, so
-every ratio compares like with like):
-- employees and fte: the staffing of the subtree, for a quarter or year the mean over those
-  months; agreed hours: their sum;
+Beyond the KPIs every unit has, a series shows per period:
 - absence_days (fraværsdage): working days absent weighted by fraction (see
   `leko_sickleave.absences.contributions`), open spells counted up to the period's end;
-- absence_days_per_fte (fraværsdagsværk pr. fuldtidsansat) = absence_days / fte;
-- absence_percentage (fraværsprocent) = absence hours / agreed hours × 100, with absence hours
-  = absence days × 7.4, a full-time day (37 hours a week / 5): `fraction` already scales a
-  partial day, and payroll systems report agreed hours but not hours absent;
-- spells: spells started in the period; spells_per_fte = spells / fte;
+- spells: spells started in the period;
 - length_distribution: those spells by calendar length, an open one by its length at the end
   of the period (at most up to its horizon);
 - top5_share: the absence days of the ceil(5% × employees) most absent employees divided by
@@ -31,22 +24,17 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.auth import Principal
-from leko_kit.problems import NotFound, Unprocessable
-from leko_kit.scope import OrgHierarchy, covers
+from leko_kit.problems import Unprocessable
+from leko_kit.scope import OrgHierarchy
 from leko_sickleave.absences.contributions import LENGTH_BUCKETS, length_bucket, open_horizon
 from leko_sickleave.absences.schemas import Cause
-from leko_sickleave.auth import reads_everywhere
-from leko_sickleave.models import FRACTION_UNITS, FTE_UNITS, HOURS_UNITS, NATIONAL_NODE
+from leko_sickleave.auth import require_readable
+from leko_sickleave.kpis import MonthAbsence, MonthStaffing, Withheld, figures
+from leko_sickleave.models import NATIONAL_NODE
 from leko_sickleave.periods import Granularity, Period, months_between, parse_month, periods
-from leko_sickleave.statistics.repository import (
-    MonthAbsence,
-    MonthStaffing,
-    StatisticsRepository,
-)
+from leko_sickleave.statistics.repository import StatisticsRepository
 from leko_sickleave.statistics.schemas import Statistics, StatisticsPoint
 
-ANONYMITY_THRESHOLD = 5
-FULL_TIME_DAY_HOURS = 7.4
 TOP_PERCENT = 5
 MAX_MONTHS = 120
 
@@ -112,12 +100,7 @@ async def statistics(
 ) -> Statistics:
     """The KPI series of `org_code`'s subtree (the country when None)."""
     if org_code is not None:
-        lineage = await hierarchy.lineage(org_code)
-        if lineage is None or not (reads_everywhere(principal) or covers(lineage, principal.scope)):
-            raise NotFound(
-                f"No organisation `{org_code}` in your scope; check the code against "
-                "GET /registry/v1/organisations."
-            )
+        await require_readable(hierarchy, org_code, principal)
     return await series(
         session,
         node=org_code or NATIONAL_NODE,
@@ -186,20 +169,11 @@ async def _point(
     staffing: dict[int, MonthStaffing],
     open_starts: list[tuple[date, int]],
 ) -> StatisticsPoint:
-    covered = tuple(month for month in period.months if month in staffing)
-    staffed = [staffing[month] for month in covered]
-    if not staffed:
-        return _suppressed(period, "no staffing reported for the period", 0)
-    headcount = sum(month.employees for month in staffed)
-    if headcount < ANONYMITY_THRESHOLD * len(staffed):
-        return _suppressed(period, f"fewer than {ANONYMITY_THRESHOLD} employees", len(covered))
-    employees = headcount / len(staffed)
-    fte = sum(month.fte_units for month in staffed) / len(staffed) / FTE_UNITS
-    agreed_hours = sum(month.agreed_hours_units for month in staffed) / HOURS_UNITS
-
+    unit = figures(period.months, absence, staffing)
+    if isinstance(unit, Withheld):
+        return _suppressed(period, unit.reason, unit.staffed_months)
+    covered = unit.staffed_months
     months = [absence[month] for month in covered if month in absence]
-    units = sum(month.day_units for month in months)
-    spells = sum(month.spells for month in months)
     lengths = [sum(month.closed[bucket] for month in months) for bucket in range(4)]
     period_end = _last_day(period.last)
     for start, count in open_starts:
@@ -207,23 +181,23 @@ async def _point(
             lasting_to = min(period_end, open_horizon(start))
             lengths[length_bucket((lasting_to - start).days + 1)] += count
 
-    days = units / FRACTION_UNITS
     top = 0
-    if units > 0:
-        ranked = -(-headcount * TOP_PERCENT // (100 * len(staffed)))  # ceil(5% × employees)
+    if unit.day_units > 0:
+        # ceil(5% × employees), employees being the mean headcount
+        ranked = -(-unit.headcount_months * TOP_PERCENT // (100 * len(covered)))
         top = await ranking.top_units(covered, ranked)
     return StatisticsPoint(
         period=period.label,
         suppressed=False,
         reason=None,
         staffed_months=len(covered),
-        employees=round(employees, 2),
-        fte=round(fte, 4),
-        absence_days=days,
-        absence_days_per_fte=round(days / fte, 4),
-        absence_percentage=round(days * FULL_TIME_DAY_HOURS / agreed_hours * 100, 4),
-        spells=spells,
-        spells_per_fte=round(spells / fte, 4),
+        employees=round(unit.employees, 2),
+        fte=round(unit.fte, 4),
+        absence_days=unit.absence_days,
+        absence_days_per_fte=round(unit.absence_days_per_fte, 4),
+        absence_percentage=round(unit.absence_percentage, 4),
+        spells=unit.spells,
+        spells_per_fte=round(unit.spells_per_fte, 4),
         length_distribution=dict(zip(LENGTH_BUCKETS, lengths, strict=True)),
-        top5_share=round(top / units, 4) if units > 0 else None,
+        top5_share=round(top / unit.day_units, 4) if unit.day_units > 0 else None,
     )

@@ -1,0 +1,115 @@
+"""The absence KPIs of one unit and period from its monthly aggregates: one definition for
+the statistics, the benchmarks, the targets and the hotspots.
+
+Over the months of the period with staffing reported (absence in a month without staffing has
+no denominator and is left out, so every ratio compares like with like):
+- employees and fte: the mean over those months; agreed hours: their sum;
+- absence_days_per_fte (fraværsdagsværk pr. fuldtidsansat) = absence days / fte;
+- absence_percentage (fraværsprocent) = absence hours / agreed hours × 100, with absence hours
+  = absence days × 7.4, a full-time day (37 hours a week / 5): `fraction` already scales a
+  partial day, and payroll systems report agreed hours but not hours absent;
+- spells_per_fte = spells started in those months / fte.
+
+A unit with fewer than 5 employees (mean headcount), or without staffing, is withheld.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from leko_sickleave.models import FRACTION_UNITS, FTE_UNITS, HOURS_UNITS
+
+ANONYMITY_THRESHOLD = 5
+FULL_TIME_DAY_HOURS = 7.4
+
+
+class Kpi(StrEnum):
+    """The KPIs a unit can be compared or ranked on."""
+
+    ABSENCE_DAYS_PER_FTE = "absence_days_per_fte"
+    ABSENCE_PERCENTAGE = "absence_percentage"
+    SPELLS_PER_FTE = "spells_per_fte"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthAbsence:
+    day_units: int
+    spells: int
+    closed: tuple[int, int, int, int]  # closed spells started in the month, by length bucket
+
+
+@dataclass(frozen=True, slots=True)
+class MonthStaffing:
+    employees: int
+    fte_units: int
+    agreed_hours_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """KPIs not shown, and why."""
+
+    reason: str
+    staffed_months: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A unit's figures over the staffed months of a period."""
+
+    staffed_months: tuple[int, ...]
+    headcount_months: int  # the sum of the monthly headcounts
+    fte: float
+    agreed_hours: float
+    day_units: int
+    spells: int
+
+    @property
+    def employees(self) -> float:
+        return self.headcount_months / len(self.staffed_months)
+
+    @property
+    def absence_days(self) -> float:
+        return self.day_units / FRACTION_UNITS
+
+    @property
+    def absence_days_per_fte(self) -> float:
+        return self.absence_days / self.fte
+
+    @property
+    def absence_percentage(self) -> float:
+        return self.absence_days * FULL_TIME_DAY_HOURS / self.agreed_hours * 100
+
+    @property
+    def spells_per_fte(self) -> float:
+        return self.spells / self.fte
+
+    def kpi(self, kpi: Kpi) -> float:
+        value: float = getattr(self, kpi.value)
+        return value
+
+
+def figures(
+    months: Iterable[int],
+    absence: Mapping[int, MonthAbsence],
+    staffing: Mapping[int, MonthStaffing],
+) -> Figures | Withheld:
+    """The figures of a unit over `months`, or why they are withheld."""
+    covered = tuple(month for month in months if month in staffing)
+    staffed = [staffing[month] for month in covered]
+    if not staffed:
+        return Withheld("no staffing reported for the period", 0)
+    headcount = sum(month.employees for month in staffed)
+    if headcount < ANONYMITY_THRESHOLD * len(staffed):
+        return Withheld(f"fewer than {ANONYMITY_THRESHOLD} employees", len(covered))
+    reported = [absence[month] for month in covered if month in absence]
+    return Figures(
+        staffed_months=covered,
+        headcount_months=headcount,
+        fte=sum(month.fte_units for month in staffed) / len(staffed) / FTE_UNITS,
+        agreed_hours=sum(month.agreed_hours_units for month in staffed) / HOURS_UNITS,
+        day_units=sum(month.day_units for month in reported),
+        spells=sum(month.spells for month in reported),
+    )
