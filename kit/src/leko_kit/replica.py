@@ -1,20 +1,28 @@
 """The organisation replica: a service's local copy of the registry's organisations.
 
 It follows the registry's change feed (`GET /v1/organisations/changes?after=`), applies each
-change at most once (a row keeps the sequence number it was last written at, so replays and
-several replicas consuming the same feed are harmless), stores its cursor in the same
-transaction, and answers hierarchy questions without calling the registry on a request path.
+change at most once (a row keeps the sequence number it was last written at, so replays are
+harmless, and on PostgreSQL the processes of one service that share a database apply pages one
+at a time), stores its cursor in the same transaction, and answers hierarchy questions without
+calling the registry on a request path.
+
+A service that keeps figures per subtree passes `on_move`: when an organisation gets a new
+parent, it is called in the same transaction with the organisation's former and new ancestors,
+so the service can move the subtree's figures along before anything else reads them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.db import Database
 from leko_kit.scope import lineage_query
@@ -24,6 +32,11 @@ logger = structlog.get_logger(__name__)
 
 FEED = "registry.organisations"
 PAGE_SIZE = 500
+# pg_advisory_xact_lock takes a bigint; a fixed key derived from the feed's name.
+APPLY_LOCK_KEY = zlib.crc32(FEED.encode())
+
+# (session, code, former ancestors, new ancestors), ancestors nearest first
+MoveHook = Callable[[AsyncSession, str, list[str], list[str]], Awaitable[None]]
 _FIELDS = (
     "name",
     "sector",
@@ -45,8 +58,10 @@ class OrganisationReplica:
         registry_url: str,
         poll_seconds: float = 5.0,
         client: httpx.AsyncClient | None = None,
+        on_move: MoveHook | None = None,
     ) -> None:
         self.database = database
+        self.on_move = on_move
         self.poll_seconds = poll_seconds
         self._client = client or httpx.AsyncClient(base_url=registry_url, timeout=10.0)
         self._owns_client = client is None
@@ -68,7 +83,7 @@ class OrganisationReplica:
             items = page.get("items") or []
             next_cursor = page.get("next_cursor") or after
             async with self.database.session() as session:
-                applied += await _apply(session, items)
+                applied += await apply_changes(session, items, on_move=self.on_move)
                 row = await session.get(ReplicaCursor, FEED)
                 if row is None:
                     session.add(ReplicaCursor(feed=FEED, cursor=next_cursor))
@@ -119,7 +134,19 @@ class OrganisationReplica:
         return codes or None
 
 
-async def _apply(session: Any, items: list[dict[str, Any]]) -> int:
+async def _ancestors(session: AsyncSession, code: str) -> list[str]:
+    query = lineage_query(ReplicatedOrganisation.code, ReplicatedOrganisation.parent_code, code)
+    return list(await session.scalars(query))[1:]
+
+
+async def apply_changes(
+    session: AsyncSession, items: list[dict[str, Any]], *, on_move: MoveHook | None = None
+) -> int:
+    """Apply one page of the change feed in the caller's transaction; returns how many
+    changes were new. Other processes applying the same feed to the same database wait (on
+    PostgreSQL; SQLite has one writer anyway), so none applies a change twice."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLY_LOCK_KEY})
     codes = [item["organisation"]["code"] for item in items]
     existing = {
         row.code: row
@@ -134,6 +161,8 @@ async def _apply(session: Any, items: list[dict[str, Any]]) -> int:
         row = existing.get(data["code"])
         if row is not None and row.seq >= seq:
             continue
+        moved = row is not None and row.parent_code != data.get("parent_code")
+        former = await _ancestors(session, data["code"]) if on_move and moved else []
         if row is None:
             row = ReplicatedOrganisation(code=data["code"], seq=seq)
             session.add(row)
@@ -142,4 +171,7 @@ async def _apply(session: Any, items: list[dict[str, Any]]) -> int:
             setattr(row, name, data.get(name))
         row.seq = seq
         applied += 1
+        if on_move and moved:
+            await session.flush()
+            await on_move(session, row.code, former, await _ancestors(session, row.code))
     return applied

@@ -17,6 +17,7 @@ from leko_sickleave.absences.schemas import AbsenceBatch
 from leko_sickleave.benchmarks.routes import router as benchmarks_router
 from leko_sickleave.hotspots.routes import router as hotspots_router
 from leko_sickleave.openapi import with_component_schemas
+from leko_sickleave.reorganisation import move_subtree
 from leko_sickleave.settings import SickleaveSettings
 from leko_sickleave.staffing.routes import router as staffing_router
 from leko_sickleave.statistics.routes import router as statistics_router
@@ -92,6 +93,7 @@ def create_app(settings: SickleaveSettings | None = None) -> FastAPI:
         database=app.state.database,
         registry_url=settings.registry_url,
         poll_seconds=settings.replica_poll_seconds,
+        on_move=move_subtree,
     )
     with_component_schemas(app, AbsenceBatch)
     return app
