@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real registry and gateway processes on free ports."""
+"""End-to-end fixtures: the real services and gateway processes on free ports."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         data_dir=data_dir,
         ports=ports,
         secrets=DevSecrets.load(data_dir, None),
-        extra_env={"LEKO_LOG_LEVEL": "warning", "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "2"},
+        extra_env={
+            "LEKO_LOG_LEVEL": "warning",
+            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "2",
+            "LEKO_REPLICA_POLL_SECONDS": "0.5",
+        },
     )
     running.start()
     yield running
