@@ -65,6 +65,7 @@ def settings_for(
             "breaker_failures": 5,
             "breaker_reset_seconds": 10.0,
             "max_body_bytes": 1_000_000,
+            "upload_paths": [],
             "log_json": True,
         }
         values.update(overrides)

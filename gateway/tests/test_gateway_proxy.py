@@ -197,6 +197,21 @@ async def test_streamed_body_growing_past_the_limit_is_413(
         assert (await http.get("/registry/v1/echo")).status_code == 200
 
 
+async def test_upload_paths_have_their_own_limit(
+    settings_for: SettingsFactory, fake_service: FakeService
+) -> None:
+    settings = settings_for(
+        max_body_bytes=1000, upload_paths=["/registry/v1/upload"], max_upload_bytes=5000
+    )
+    async with running(settings) as app, client_for(app) as http:
+        accepted = await http.post("/registry/v1/upload", content=b"x" * 5000)
+        assert accepted.status_code == 200 and accepted.json()["bytes"] == 5000
+        too_large = await http.post("/registry/v1/upload", content=b"x" * 5001)
+        assert too_large.status_code == 413 and "5000 bytes" in too_large.json()["detail"]
+        elsewhere = await http.post("/registry/v1/echo", content=b"x" * 1001)
+        assert elsewhere.status_code == 413 and "1000 bytes" in elsewhere.json()["detail"]
+
+
 async def test_metrics_label_proxied_requests_by_service(client: httpx.AsyncClient) -> None:
     await client.get("/registry/v1/echo?x=1")
     await client.get("/registry/v1/status/404")

@@ -22,7 +22,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     settings = GatewaySettings()
     assert settings.port == 8000 and settings.host == "127.0.0.1"
-    assert settings.upstreams == {"registry": "http://127.0.0.1:8001"}
+    assert settings.upstreams == {
+        "registry": "http://127.0.0.1:8001",
+        "sickleave": "http://127.0.0.1:8004",
+    }
+    assert settings.upload_paths == ["/sickleave/v1/absences/batch"]
+    assert settings.max_upload_bytes == 2 * 1024**3
     assert settings.database_url.endswith("/gateway.db")
     assert settings.redis_url is None and not settings.oidc_enabled
     assert settings.oidc_algorithms == ["RS256", "ES256"]

@@ -73,7 +73,11 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         stack, limiter=gateway.limiter, trust_forwarded_for=settings.trust_forwarded_for
     )
     stack = AuthenticationMiddleware(stack, api_keys=gateway.api_keys, oidc=gateway.oidc)
-    stack = BodySizeLimitMiddleware(stack, max_bytes=settings.max_body_bytes)
+    stack = BodySizeLimitMiddleware(
+        stack,
+        max_bytes=settings.max_body_bytes,
+        path_limits=dict.fromkeys(settings.upload_paths, settings.max_upload_bytes),
+    )
     stack = MetricsMiddleware(stack, service=settings.service_name, label=_metrics_label)
     stack = CorsMiddleware(stack, origins=settings.cors_origins)
     stack = RequestContextMiddleware(stack)

@@ -46,6 +46,9 @@ class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     port: int = Field(8000, validation_alias=shared("LEKO_GATEWAY_PORT"))
     max_body_bytes: int = 10 * 1024 * 1024
+    # Streamed bulk uploads (payroll extracts as CSV or NDJSON) may be far larger.
+    upload_paths: CommaList = Field(default_factory=lambda: ["/sickleave/v1/absences/batch"])
+    max_upload_bytes: int = 2 * 1024 * 1024 * 1024
 
     internal_token_private_key: str = ""
     # Reads reuse a principal's internal token this long (tokens.py); 0 mints one per request.
@@ -85,9 +88,9 @@ class GatewaySettings(ServiceSettings):
     api_key_cache_seconds: float = Field(5.0, ge=0)
     openapi_cache_seconds: float = Field(30.0, ge=0)
 
-    _split_lists = field_validator("services", "oidc_algorithms", "cors_origins", mode="before")(
-        _split
-    )
+    _split_lists = field_validator(
+        "services", "upload_paths", "oidc_algorithms", "cors_origins", mode="before"
+    )(_split)
 
     @field_validator("oidc_algorithms")
     @classmethod

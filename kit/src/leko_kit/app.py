@@ -73,7 +73,9 @@ def create_service_app(
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(PrincipalMiddleware, verifier=lambda: app.state.verifier)
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, unlimited_paths=streaming_paths
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits=dict.fromkeys(streaming_paths),
     )
     app.add_middleware(RequestContextMiddleware)
     return app

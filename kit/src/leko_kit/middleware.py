@@ -7,6 +7,7 @@ per-request overhead stays small.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -109,24 +110,35 @@ class RequestContextMiddleware:
 class BodySizeLimitMiddleware:
     """Rejects request bodies over `max_bytes` with 413, whether declared or streamed.
 
-    Routes that stream unbounded uploads (e.g. CSV ingestion) are listed in `unlimited_paths`
-    (prefix match) and enforce their own limits.
+    `path_limits` gives paths (prefix match) their own limit: routes that stream large uploads
+    (e.g. CSV ingestion) get a larger one, or None when they enforce their own.
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, unlimited_paths: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        path_limits: Mapping[str, int | None] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.unlimited_paths = unlimited_paths
+        self.path_limits = dict(path_limits or {})
+
+    def _limit(self, path: str) -> int | None:
+        for prefix, limit in self.path_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.unlimited_paths or ("\0",)):
+        limit = self._limit(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
             await self.app(scope, receive, send)
             return
-        detail = f"The request body is larger than {self.max_bytes} bytes; send smaller batches."
+        detail = f"The request body is larger than {limit} bytes; send smaller batches."
         declared = header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, status=413, detail=detail, instance=scope["path"])
             return
         received = 0
@@ -137,7 +149,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # An HTTPException so that FastAPI's body parsing passes it on as is.
                     raise HTTPException(status_code=413, detail=detail)
             return message
