@@ -10,12 +10,13 @@ no denominator and is left out, so every ratio compares like with like):
   partial day, and payroll systems report agreed hours but not hours absent;
 - spells_per_fte = spells started in those months / fte.
 
-A unit with fewer than 5 employees (mean headcount), or without staffing, is withheld.
+A unit with fewer than 5 employees (mean headcount), or without staffing, is withheld; so is
+the smallest unit beside a single small one (complementary suppression, below).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -113,3 +114,38 @@ def figures(
         day_units=sum(month.day_units for month in reported),
         spells=sum(month.spells for month in reported),
     )
+
+
+def mean_headcount(monthly: Mapping[int, int], months: Sequence[int]) -> float:
+    """The mean headcount over the months of `months` with staffing reported (0 without)."""
+    reported = [monthly[month] for month in months if month in monthly]
+    return sum(reported) / len(reported) if reported else 0.0
+
+
+def complementary_suppression(
+    children: Mapping[str, Mapping[int, int]], own: Mapping[int, int], months: Sequence[int]
+) -> str | None:
+    """The child to withhold in the period `months` so that no small unit can be recovered
+    by subtraction, given each child's and the parent's own monthly headcounts.
+
+    A parent's figures are its children's subtrees plus its own employees. A child with fewer
+    than 5 employees is withheld; if it were the only part of the parent not shown on its own,
+    the parent's figures minus the shown children's would reveal it. Then the smallest shown
+    child is withheld as well (ties by code). The parent's own employees are never shown on
+    their own, so a parent with employees of its own needs nothing more, unless they are
+    themselves the single small part. (One level: a parent and its children.)
+    """
+    sizes = {code: mean_headcount(monthly, months) for code, monthly in children.items()}
+    own_size = mean_headcount(own, months)
+    small = [code for code, size in sizes.items() if 0 < size < ANONYMITY_THRESHOLD]
+    unpublished = len(small) + (1 if own_size > 0 else 0)
+    if unpublished != 1 or not (small or own_size < ANONYMITY_THRESHOLD):
+        return None
+    shown = [(size, code) for code, size in sizes.items() if size >= ANONYMITY_THRESHOLD]
+    return min(shown)[1] if shown else None
+
+
+COMPLEMENTARY_REASON = (
+    "withheld so that a smaller unit beside it cannot be worked out by subtraction "
+    "(complementary suppression)"
+)

@@ -6,9 +6,11 @@ KPI is computed exactly as the statistics compute it (`leko_sickleave.kpis`) fro
 write-time aggregates of its subtree, for the whole year.
 
 Anonymity: a peer with fewer than 5 employees is never counted (so it can never be singled
-out), and the peer figures (median, quartiles, percentile rank) are withheld unless at least
-`MIN_PEERS` peers besides the organisation itself have a KPI: with fewer, a quartile could be
-one known workplace's figure.
+out); the organisation's own KPI is withheld below 5 employees and when showing it would
+reveal a small unit beside it (complementary suppression, `leko_sickleave.kpis`); and the
+peer figures (median, quartiles, percentile rank) are withheld unless at least `MIN_PEERS`
+peers besides the organisation itself have a KPI: with fewer, a quartile could be one known
+workplace's figure.
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ from leko_kit.scope import OrgHierarchy
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.auth import require_readable
 from leko_sickleave.benchmarks.schemas import Benchmark, PeerGroup, YearBenchmark
-from leko_sickleave.kpis import Figures, Kpi, figures
-from leko_sickleave.statistics.repository import StatisticsRepository, Unit
+from leko_sickleave.kpis import (
+    COMPLEMENTARY_REASON,
+    Figures,
+    Kpi,
+    Withheld,
+    complementary_suppression,
+    figures,
+)
+from leko_sickleave.statistics.repository import Parts, StatisticsRepository, Unit
 
 MIN_PEERS = 5
 
@@ -36,7 +45,9 @@ def percentile_rank(value: float, peers: list[float]) -> float:
     return (below + equal / 2) / len(peers) * 100
 
 
-def _year(org_code: str, units: dict[str, Unit], year: int, kpi: Kpi) -> YearBenchmark:
+def _year(
+    org_code: str, units: dict[str, Unit], siblings: Parts | None, year: int, kpi: Kpi
+) -> YearBenchmark:
     months = [year * 100 + month for month in range(1, 13)]
     own: Figures | None = None
     reason = "no staffing reported for the year"
@@ -44,10 +55,14 @@ def _year(org_code: str, units: dict[str, Unit], year: int, kpi: Kpi) -> YearBen
     for code, unit in units.items():
         result = figures(months, unit.absence, unit.staffing)
         if code == org_code:
-            if isinstance(result, Figures):
-                own = result
-            else:
+            if isinstance(result, Withheld):
                 reason = result.reason
+            elif siblings and code == complementary_suppression(
+                siblings.children, siblings.own, months
+            ):
+                reason = COMPLEMENTARY_REASON
+            else:
+                own = result
         elif isinstance(result, Figures):
             peers.append(result.kpi(kpi))
     value = own.kpi(kpi) if own is not None else None
@@ -92,7 +107,7 @@ async def benchmark(
     principal: Principal,
 ) -> Benchmark:
     """`org_code`'s KPI in `year` and the year before against its peers."""
-    await require_readable(hierarchy, org_code, principal)
+    lineage = await require_readable(hierarchy, org_code, principal)
     repository = StatisticsRepository(session)
     organisation = (await repository.organisations([org_code]))[org_code]
     if peers == PeerGroup.INSTITUTION_TYPE:
@@ -113,7 +128,14 @@ async def benchmark(
     units = await repository.units(
         cause=cause, first=(year - 1) * 100 + 1, last=year * 100 + 12, **chosen
     )
-    current, previous = _year(org_code, units, year, kpi), _year(org_code, units, year - 1, kpi)
+    first, last = (year - 1) * 100 + 1, year * 100 + 12
+    siblings = (
+        (await repository.parts([lineage[1]], first, last))[lineage[1]]
+        if len(lineage) > 1
+        else None
+    )
+    current = _year(org_code, units, siblings, year, kpi)
+    previous = _year(org_code, units, siblings, year - 1, kpi)
     change = _difference(current.value, previous.value)
     return Benchmark(
         org_code=org_code,

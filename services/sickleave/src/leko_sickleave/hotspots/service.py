@@ -3,7 +3,8 @@ targeted funding is meant to go.
 
 A workplace is an organisation of kind `institution`. Its absence days per FTE for the year
 come from its subtree's aggregates, computed exactly as the statistics do; workplaces below
-`min_employees` (never below the anonymity threshold of 5) or without staffing are not ranked.
+`min_employees` (never below the anonymity threshold of 5), without staffing, or withheld so
+that a small unit beside them cannot be worked out by subtraction are not ranked.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.hotspots.schemas import Hotspot, Hotspots
-from leko_sickleave.kpis import Figures, figures
+from leko_sickleave.kpis import Figures, complementary_suppression, figures
 from leko_sickleave.statistics.repository import StatisticsRepository
 
 WORKPLACE_KIND = "institution"
@@ -45,8 +46,17 @@ async def hotspots(
         result = figures(months, unit.absence, unit.staffing)
         if isinstance(result, Figures) and result.employees >= min_employees:
             ranked.append((code, result))
-    ranked.sort(key=lambda item: (-item[1].absence_days_per_fte, item[0]))
     organisations = await repository.organisations(code for code, _ in ranked)
+    parents = {organisations[code].parent_code for code, _ in ranked} - {None}
+    parts = await repository.parts(
+        [parent for parent in parents if parent is not None], months[0], months[-1]
+    )
+    hidden = {
+        complementary_suppression(sibling.children, sibling.own, months)
+        for sibling in parts.values()
+    }
+    ranked = [(code, result) for code, result in ranked if code not in hidden]
+    ranked.sort(key=lambda item: (-item[1].absence_days_per_fte, item[0]))
     by_type: dict[str | None, list[float]] = defaultdict(list)
     for code, result in ranked:
         by_type[organisations[code].institution_type].append(result.absence_days_per_fte)

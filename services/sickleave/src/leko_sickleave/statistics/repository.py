@@ -24,6 +24,7 @@ from leko_sickleave.models import (
     AbsenceTotals,
     EmployeeYearTotals,
     OpenSpellStarts,
+    Staffing,
     StaffingTotals,
 )
 
@@ -34,6 +35,15 @@ class Unit:
 
     absence: dict[int, MonthAbsence]
     staffing: dict[int, MonthStaffing]
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What a parent's figures consist of: monthly headcounts of each child's subtree, and of
+    the parent's own employees."""
+
+    children: dict[str, dict[int, int]]
+    own: dict[int, int]
 
 
 def _employee_units(months: tuple[int, ...]) -> ColumnElement[Any]:
@@ -205,3 +215,30 @@ class StatisticsRepository:
         org = ReplicatedOrganisation
         rows = await self.session.scalars(select(org).where(org.code.in_(list(codes))))
         return {row.code: row for row in rows}
+
+    async def parts(self, parents: Iterable[str], first: int, last: int) -> dict[str, Parts]:
+        """The monthly headcounts of the parts of each parent: every child's subtree, and the
+        parent's own employees."""
+        codes = list(parents)
+        found = {parent: Parts({}, {}) for parent in codes}
+        org, totals = ReplicatedOrganisation, StaffingTotals
+        children = await self.session.execute(
+            select(org.parent_code, totals.node, totals.month, totals.employees)
+            .join(org, org.code == totals.node)
+            .where(
+                org.parent_code.in_(codes),
+                totals.month.between(first, last),
+                totals.reports > 0,
+            )
+        )
+        for parent, child, month, employees in children:
+            assert parent is not None  # selected by parent code
+            found[parent].children.setdefault(child, {})[month] = employees
+        own = await self.session.execute(
+            select(Staffing.org_code, Staffing.month, Staffing.employees).where(
+                Staffing.org_code.in_(codes), Staffing.month.between(first, last)
+            )
+        )
+        for parent, month, employees in own:
+            found[parent].own[month] = employees
+        return found

@@ -32,7 +32,9 @@ after it started. The KPIs cover the months of the period with staffing reported
 `spells_per_fte` = spells / FTE; `top5_share` = the absence days of the ceil(5% × employees)
 most absent employees (an employee is an `employee_ref` within one organisation) over all
 absence days. A period of a subtree with fewer than 5 employees, or without staffing, is
-suppressed (`suppressed: true`, KPIs null)."""
+suppressed (`suppressed: true`, KPIs null), and so is the smallest organisation beside a single
+small one under the same parent, which the parent's figures minus its own would otherwise
+reveal (complementary suppression)."""
 
 
 @router.get(

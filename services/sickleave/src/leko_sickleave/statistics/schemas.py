@@ -33,8 +33,9 @@ class StatisticsPoint(BaseModel):
 
     period: str = Field(description="`yyyy-mm`, `yyyy-Qn` or `yyyy`.")
     suppressed: bool = Field(
-        description="True when the KPIs are withheld: fewer than 5 employees (or no staffing "
-        "reported, so the size is unknown)."
+        description="True when the KPIs are withheld: fewer than 5 employees, no staffing "
+        "reported (so the size is unknown), or complementary suppression (shown, they would "
+        "reveal a small unit beside them by subtraction)."
     )
     reason: str | None = None
     staffed_months: int = Field(

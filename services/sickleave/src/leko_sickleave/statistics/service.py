@@ -29,7 +29,14 @@ from leko_kit.scope import OrgHierarchy
 from leko_sickleave.absences.contributions import LENGTH_BUCKETS, length_bucket, open_horizon
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.auth import require_readable
-from leko_sickleave.kpis import MonthAbsence, MonthStaffing, Withheld, figures
+from leko_sickleave.kpis import (
+    COMPLEMENTARY_REASON,
+    MonthAbsence,
+    MonthStaffing,
+    Withheld,
+    complementary_suppression,
+    figures,
+)
 from leko_sickleave.models import NATIONAL_NODE
 from leko_sickleave.periods import Granularity, Period, months_between, parse_month, periods
 from leko_sickleave.statistics.repository import StatisticsRepository
@@ -99,11 +106,14 @@ async def statistics(
     principal: Principal,
 ) -> Statistics:
     """The KPI series of `org_code`'s subtree (the country when None)."""
+    parent = None
     if org_code is not None:
-        await require_readable(hierarchy, org_code, principal)
+        lineage = await require_readable(hierarchy, org_code, principal)
+        parent = lineage[1] if len(lineage) > 1 else None
     return await series(
         session,
         node=org_code or NATIONAL_NODE,
+        parent=parent,
         first=first,
         last=last,
         granularity=granularity,
@@ -115,20 +125,31 @@ async def series(
     session: AsyncSession,
     *,
     node: str,
+    parent: str | None = None,
     first: int,
     last: int,
     granularity: Granularity,
     cause: Cause,
 ) -> Statistics:
-    """The KPIs of `node` (an organisation or `*`) per period from `first` to `last`."""
+    """The KPIs of `node` (an organisation or `*`) per period from `first` to `last`; with
+    its `parent`, periods in which showing it would reveal a small sibling are withheld."""
     repository = StatisticsRepository(session)
     wanted = periods(first, last, granularity)
     start, end = wanted[0].first, wanted[-1].last
     absence = await repository.absence(node, cause, start, end)
     staffing = await repository.staffing(node, start, end)
     open_starts = await repository.open_starts(node, cause, _first_day(start), _last_day(end))
+    siblings = (await repository.parts([parent], start, end))[parent] if parent else None
     ranking = _Ranking(repository, node, cause)
-    points = [await _point(ranking, period, absence, staffing, open_starts) for period in wanted]
+    points = []
+    for period in wanted:
+        if siblings and node == complementary_suppression(
+            siblings.children, siblings.own, period.months
+        ):
+            staffed = sum(1 for month in period.months if month in staffing)
+            points.append(_suppressed(period, COMPLEMENTARY_REASON, staffed))
+        else:
+            points.append(await _point(ranking, period, absence, staffing, open_starts))
     return Statistics(org_code=node, granularity=granularity, cause=cause, series=points)
 
 
