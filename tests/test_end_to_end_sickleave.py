@@ -142,13 +142,13 @@ def test_sick_leave_through_the_gateway(gateway: httpx.Client, admin: dict[str, 
     assert deleted.status_code == 204, deleted.text
     assert absence_days(gateway, analyst, code) == 15.0
 
-    # The registry moves the daycare to Frederiksberg; its figures move along.
-    before = absence_days(gateway, analyst, "k147")
+    # The registry moves the daycare to Gentofte; its figures move along.
+    before = absence_days(gateway, analyst, "k157")
     moved = gateway.patch(
         f"/registry/v1/organisations/{code}",
-        json={"parent_code": "k147", "municipality_code": "147"},
+        json={"parent_code": "k157", "municipality_code": "157"},
         headers=admin,
     )
     assert moved.status_code == 200, moved.text
-    eventually(lambda: absence_days(gateway, analyst, "k147") == before + 15.0)
+    eventually(lambda: absence_days(gateway, analyst, "k157") == before + 15.0)
     assert january(gateway, org_admin, code).status_code == 404  # now outside Copenhagen

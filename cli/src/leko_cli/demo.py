@@ -2,12 +2,18 @@
 
 Institutions (schools, daycare, after-school care, elderly care, ...) for several
 municipalities and a region, so that the registry and the services that build on it have
-realistic organisations to show. Loading twice changes nothing (existing codes are skipped).
+realistic organisations to show, and a year of staffing and sick leave for them (see
+`sickleave_demo`). Loading twice changes nothing (existing codes are skipped; the same spells
+come back unchanged).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
+
+from leko_cli.sickleave_demo import Institution, SickLeaveLoad, load_sick_leave, request
 
 # Municipality code → (short name used in codes, Danish area name)
 MUNICIPALITIES = {
@@ -67,14 +73,34 @@ def demo_organisations() -> list[dict[str, object]]:
     return organisations
 
 
-def load_demo(gateway_url: str, admin_key: str) -> str:
-    """Create the demo organisations; returns a one-line summary."""
+def demo_scope() -> list[str]:
+    """The municipalities and regions the demo institutions belong to."""
+    regions = sorted({code.split("-")[0] for code, _, _ in REGION_INSTITUTIONS})
+    return [*MUNICIPALITIES, *regions]
+
+
+@dataclass
+class DemoLoad:
+    organisations_created: int
+    organisations_existing: int
+    sick_leave: SickLeaveLoad
+
+    def summary(self) -> str:
+        return (
+            f"demo data: {self.organisations_created} organisations created, "
+            f"{self.organisations_existing} already there\n{self.sick_leave.summary()}"
+        )
+
+
+def load_demo_data(gateway_url: str, admin_key: str) -> DemoLoad:
+    """Create the demo organisations, then their year of sick leave."""
     created = existing = 0
+    organisations = demo_organisations()
     with httpx.Client(
         base_url=gateway_url, headers={"X-API-Key": admin_key}, timeout=30.0
     ) as client:
-        for organisation in demo_organisations():
-            response = client.post("/registry/v1/organisations", json=organisation)
+        for organisation in organisations:
+            response = request(client, "POST", "/registry/v1/organisations", json=organisation)
             if response.status_code == 201:
                 created += 1
             elif response.status_code == 409:
@@ -84,4 +110,14 @@ def load_demo(gateway_url: str, admin_key: str) -> str:
                     f"demo organisation {organisation['code']} was refused: "
                     f"{response.status_code} {response.text}"
                 )
-    return f"demo data: {created} organisations created, {existing} already there"
+        institutions = [
+            Institution(str(organisation["code"]), str(organisation["institution_type"]))
+            for organisation in organisations
+        ]
+        sick_leave = load_sick_leave(client, institutions, demo_scope())
+    return DemoLoad(created, existing, sick_leave)
+
+
+def load_demo(gateway_url: str, admin_key: str) -> str:
+    """Load the demo data set; returns a short summary."""
+    return load_demo_data(gateway_url, admin_key).summary()

@@ -22,7 +22,6 @@ import httpx
 from leko_kit.auth import generate_keypair
 
 
-
 @dataclass(frozen=True)
 class Component:
     """A process of the platform: its name, Python package, default port, and whether it has
