@@ -29,3 +29,18 @@ async def test_request_log_line_is_json_with_context(
     assert access[-1]["status"] == 200
     token = headers["Authorization"].split()[1]
     assert all(token not in json.dumps(line) for line in lines)
+
+
+async def test_routine_requests_stay_out_of_the_info_log(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, capsys: pytest.CaptureFixture[str]
+) -> None:
+    headers = internal_keys.headers(roles=["reporter"], scope=["k101"])
+    await client.get("/healthz")
+    await client.get("/v1/notes", headers=headers | {"User-Agent": "leko-replica"})
+    await client.get("/v1/notes", headers=headers | {"User-Agent": "curl/8.5"})
+    await client.get("/healthz/nothing-here")
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    logged = [(line["path"], line["status"]) for line in lines if line.get("event") == "request"]
+    assert logged == [("/v1/notes", 200), ("/healthz/nothing-here", 404)]

@@ -18,6 +18,10 @@ from leko_kit.context import REQUEST_ID_HEADER, accept_request_id, set_request_i
 from leko_kit.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 access_logger = structlog.get_logger("leko.access")
+# Requests that recur every few seconds (probes, scrapes, the replicas' feed polls) are logged
+# at debug level when they succeed, so that the request log shows what callers do.
+ROUTINE_PATHS = ("/healthz", "/readyz", "/metrics")
+ROUTINE_USER_AGENT = "leko-replica"
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -98,7 +102,11 @@ class RequestContextMiddleware:
                 headers=[id_header],
             )
         finally:
-            access_logger.info(
+            routine = status < 400 and (
+                scope["path"] in ROUTINE_PATHS
+                or (header(scope, b"user-agent") or "").startswith(ROUTINE_USER_AGENT)
+            )
+            (access_logger.debug if routine else access_logger.info)(
                 "request",
                 method=scope["method"],
                 path=scope["path"],

@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.db import Database
+from leko_kit.middleware import ROUTINE_USER_AGENT
 from leko_kit.scope import lineage_query
 from leko_kit.tables import ReplicaCursor, ReplicatedOrganisation
 
@@ -63,7 +64,9 @@ class OrganisationReplica:
         self.database = database
         self.on_move = on_move
         self.poll_seconds = poll_seconds
-        self._client = client or httpx.AsyncClient(base_url=registry_url, timeout=10.0)
+        self._client = client or httpx.AsyncClient(
+            base_url=registry_url, timeout=10.0, headers={"user-agent": ROUTINE_USER_AGENT}
+        )
         self._owns_client = client is None
         self.synced = False
 
