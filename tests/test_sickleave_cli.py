@@ -47,6 +47,24 @@ def leko(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return (code if isinstance(code, int) else 1), captured.out, captured.err
 
 
+def upload(
+    capsys: pytest.CaptureFixture[str], platform: Platform, key: str, path: Path, *extra: str
+) -> tuple[int, str, str]:
+    """`leko sickleave upload FILE` against the test platform, without a progress bar."""
+    return leko(
+        capsys,
+        "sickleave",
+        "upload",
+        str(path),
+        "--gateway",
+        platform.gateway_url,
+        "--api-key",
+        key,
+        "--no-progress",
+        *extra,
+    )
+
+
 def spell(
     record_id: str,
     *,
@@ -110,17 +128,7 @@ def test_bad_rows_are_named_with_their_lines_and_nothing_is_stored(
         spell(f"{run}-org", org="no-such-org"),
         spell(f"{run}-dates", start="2025-03-10", end="2025-03-01"),
     )
-    code, out, err = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(path),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        reporter_key,
-        "--no-progress",
-    )
+    code, out, err = upload(capsys, platform, reporter_key, path)
     assert code == 1
     assert out == ""
     assert "4 row(s) of bad.csv are not valid, so nothing was stored" in err
@@ -131,17 +139,7 @@ def test_bad_rows_are_named_with_their_lines_and_nothing_is_stored(
 
     # Nothing was stored: the good row alone is still new.
     good = write(tmp_path, "good.csv", spell(f"{run}-ok"))
-    code, out, _ = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(good),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        reporter_key,
-        "--no-progress",
-    )
+    code, out, _ = upload(capsys, platform, reporter_key, good)
     assert code == 0
     assert "1 created" in out
 
@@ -150,17 +148,7 @@ def test_many_bad_rows_say_how_many_more(
     platform: Platform, reporter_key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, "many.csv", *(spell(f"many-{n}", cause="flu") for n in range(1200)))
-    code, _, err = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(path),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        reporter_key,
-        "--no-progress",
-    )
+    code, _, err = upload(capsys, platform, reporter_key, path)
     assert code == 1
     assert "1200 row(s) of many.csv are not valid" in err
     assert "row 0 (line 2) cause:" in err
@@ -200,19 +188,7 @@ def test_org_check_refuses_rows_outside_before_sending(
     platform: Platform, reporter_key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, "mixed.csv", spell("org-1"), spell("org-2", org="k101"))
-    code, _, err = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(path),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        reporter_key,
-        "--org",
-        ORG,
-        "--no-progress",
-    )
+    code, _, err = upload(capsys, platform, reporter_key, path, "--org", ORG)
     assert code == 1
     assert "outside --org k147" in err
     assert "k101 (line 3)" in err
@@ -222,32 +198,12 @@ def test_out_of_scope_and_bad_key_are_refused(
     platform: Platform, reporter_key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, "other.csv", spell("scope-1", org="k101"))
-    code, _, err = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(path),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        reporter_key,
-        "--no-progress",
-    )
+    code, _, err = upload(capsys, platform, reporter_key, path)
     assert code == 1
     assert "403 Forbidden" in err and "outside your scope" in err
 
     bad_key = "leko_0123456789abcdef_" + "x" * 43
-    code, _, err = leko(
-        capsys,
-        "sickleave",
-        "upload",
-        str(path),
-        "--gateway",
-        platform.gateway_url,
-        "--api-key",
-        bad_key,
-        "--no-progress",
-    )
+    code, _, err = upload(capsys, platform, bad_key, path)
     assert code == 1
     assert "401" in err and "--api-key or LEKO_API_KEY" in err
 

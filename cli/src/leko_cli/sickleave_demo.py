@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from leko_sickleave.absences.schemas import FIELDS
 from leko_sickleave.danish_calendar import is_working_day
 
 YEAR = 2025
@@ -157,17 +158,7 @@ class DemoSickLeave:
         return sum(1 for spell in self.spells if spell["end_date"] is None)
 
     def spells_csv(self) -> str:
-        fields = (
-            "source_system",
-            "source_record_id",
-            "employee_ref",
-            "org_code",
-            "job_group",
-            "cause",
-            "start_date",
-            "end_date",
-            "fraction",
-        )
+        fields = FIELDS
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(fields)

@@ -208,32 +208,39 @@ class _CsvParts:
         self.rows_before += part.rows
 
 
+def _csv_rows(path: Path, *, strict: bool = True) -> Iterator[tuple[int, list[str]]]:
+    """Each non-empty row of the file with the line it starts on (a quoted field may span
+    lines). A malformed file raises `CommandError`, or, unless `strict`, ends the rows."""
+    with path.open(
+        encoding="utf-8-sig", errors="strict" if strict else "replace", newline=""
+    ) as text:
+        reader = csv.reader(text)
+        next_line = 1
+        try:
+            for row in reader:
+                start, next_line = next_line, reader.line_num + 1
+                if row:
+                    yield start, row
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{path} is not UTF-8; save it as UTF-8 and try again") from exc
+        except csv.Error as exc:
+            if strict:
+                raise CommandError(f"{path}: malformed CSV near line {next_line}: {exc}") from exc
+
+
 def line_numbers(path: Path, rows: Iterable[int]) -> dict[int, int]:
     """The line of the file each given row (0 = the first after the header) starts on."""
     wanted = set(rows)
     found: dict[int, int] = {}
     if not wanted:
         return found
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
-        reader = csv.reader(text)
-        header_seen = False
-        index = 0
-        next_line = 1
-        try:
-            for row in reader:
-                start, next_line = next_line, reader.line_num + 1
-                if not row:
-                    continue
-                if not header_seen:
-                    header_seen = True
-                    continue
-                if index in wanted:
-                    found[index] = start
-                    if len(found) == len(wanted):
-                        break
-                index += 1
-        except csv.Error:
-            pass
+    lines = _csv_rows(path, strict=False)
+    next(lines, None)  # the header
+    for index, (start, _) in enumerate(lines):
+        if index in wanted:
+            found[index] = start
+            if len(found) == len(wanted):
+                break
     return found
 
 
@@ -311,26 +318,15 @@ def _error_rows(problem: Mapping[str, Any], row_offset: int) -> list[int]:
 def _org_codes(path: Path) -> dict[str, int]:
     """Each org_code in the file with the line it first appears on."""
     codes: dict[str, int] = {}
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
-        reader = csv.reader(text)
-        header: list[str] | None = None
-        column = -1
-        next_line = 1
-        try:
-            for row in reader:
-                start, next_line = next_line, reader.line_num + 1
-                if not row:
-                    continue
-                if header is None:
-                    header = [name.strip() for name in row]
-                    if "org_code" not in header:
-                        raise CommandError(f"{path}: the header has no org_code column")
-                    column = header.index("org_code")
-                    continue
-                if column < len(row):
-                    codes.setdefault(row[column].strip(), start)
-        except csv.Error as exc:
-            raise CommandError(f"{path}: malformed CSV near line {next_line}: {exc}") from exc
+    rows = _csv_rows(path)
+    _, header = next(rows, (0, []))
+    names = [name.strip() for name in header]
+    if "org_code" not in names:
+        raise CommandError(f"{path}: the header has no org_code column")
+    column = names.index("org_code")
+    for start, row in rows:
+        if column < len(row):
+            codes.setdefault(row[column].strip(), start)
     return codes
 
 
@@ -516,52 +512,39 @@ def _number(text: str, kind: type[int] | type[float]) -> Any:
 
 
 def _staffing_batches(path: Path) -> Iterator[tuple[list[dict[str, Any]], list[int]]]:
-    with path.open(encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text)
-        header: list[str] | None = None
-        batch: list[dict[str, Any]] = []
-        batch_lines: list[int] = []
-        next_line = 1
-        try:
-            for row in reader:
-                start, next_line = next_line, reader.line_num + 1
-                if not row:
-                    continue
-                if header is None:
-                    header = [name.strip() for name in row]
-                    if sorted(header) != sorted(STAFFING_COLUMNS):
-                        raise CommandError(
-                            f"{path}: the header must name the columns "
-                            f"{', '.join(STAFFING_COLUMNS)} (any order); it has "
-                            f"{', '.join(header)}"
-                        )
-                    continue
-                if len(row) != len(header):
-                    raise CommandError(
-                        f"{path}, line {start}: {len(row)} columns; the header has {len(header)}"
-                    )
-                cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
-                batch.append(
-                    {
-                        "org_code": cells["org_code"],
-                        "month": cells["month"],
-                        "employees": _number(cells["employees"], int),
-                        "fte": _number(cells["fte"], float),
-                        "agreed_hours": _number(cells["agreed_hours"], float),
-                    }
-                )
-                batch_lines.append(start)
-                if len(batch) == STAFFING_BATCH_ROWS:
-                    yield batch, batch_lines
-                    batch, batch_lines = [], []
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{path} is not UTF-8; save it as UTF-8 and try again") from exc
-        except csv.Error as exc:
-            raise CommandError(f"{path}: malformed CSV near line {next_line}: {exc}") from exc
-        if header is None:
-            raise CommandError(f"{path} is empty")
-        if batch:
+    rows = _csv_rows(path)
+    first = next(rows, None)
+    if first is None:
+        raise CommandError(f"{path} is empty")
+    header = [name.strip() for name in first[1]]
+    if sorted(header) != sorted(STAFFING_COLUMNS):
+        raise CommandError(
+            f"{path}: the header must name the columns {', '.join(STAFFING_COLUMNS)} "
+            f"(any order); it has {', '.join(header)}"
+        )
+    batch: list[dict[str, Any]] = []
+    batch_lines: list[int] = []
+    for start, row in rows:
+        if len(row) != len(header):
+            raise CommandError(
+                f"{path}, line {start}: {len(row)} columns; the header has {len(header)}"
+            )
+        cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
+        batch.append(
+            {
+                "org_code": cells["org_code"],
+                "month": cells["month"],
+                "employees": _number(cells["employees"], int),
+                "fte": _number(cells["fte"], float),
+                "agreed_hours": _number(cells["agreed_hours"], float),
+            }
+        )
+        batch_lines.append(start)
+        if len(batch) == STAFFING_BATCH_ROWS:
             yield batch, batch_lines
+            batch, batch_lines = [], []
+    if batch:
+        yield batch, batch_lines
 
 
 def upload_staffing(

@@ -55,6 +55,22 @@ async def add_institutions(
         )
 
 
+# Who may read an organisation's figures: (role, scope, organisation, status). National roles
+# read anywhere, the others within their scope; an organisation out of sight is 404.
+READ_CASES: list[tuple[str, str, str, int]] = [
+    ("national_admin", "k751", "kbh-skole", 200),
+    ("analyst", "k751", "r1084", 200),
+    ("org_admin", "k101", "kbh-skole", 200),
+    ("reporter", "r1084", "k101", 200),
+    ("leader", "kbh-skole", "kbh-skole", 200),
+    ("org_admin", "kbh-skole", "k101", 404),  # a parent is outside a child's scope
+    ("reporter", "k751", "kbh-skole", 404),
+    ("leader", "k147", "k101", 404),
+    ("analyst", "*", "no-such-org", 404),
+    ("researcher", "*", "k101", 403),
+]
+
+
 def record(number: int = 1, **fields: Any) -> dict[str, Any]:
     """An absence record; the defaults are a closed week of own sickness at kbh-skole."""
     return {

@@ -7,7 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sickleave_factories import add_institutions, post_records, put_staffing, record, role
+from sickleave_factories import (
+    READ_CASES,
+    add_institutions,
+    post_records,
+    put_staffing,
+    record,
+    role,
+)
 
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
@@ -164,21 +171,7 @@ async def test_bad_benchmark_queries_are_422(
     assert response.status_code == 422, response.text
 
 
-@pytest.mark.parametrize(
-    ("name", "scope", "org_code", "status"),
-    [
-        ("national_admin", "k751", "kbh-skole", 200),
-        ("analyst", "k751", "k101", 200),
-        ("org_admin", "k101", "kbh-skole", 200),
-        ("reporter", "r1084", "k101", 200),
-        ("leader", "kbh-skole", "kbh-skole", 200),
-        ("org_admin", "kbh-skole", "k101", 404),
-        ("reporter", "k751", "kbh-skole", 404),
-        ("leader", "k147", "k101", 404),
-        ("analyst", "*", "no-such-org", 404),
-        ("researcher", "*", "k101", 403),
-    ],
-)
+@pytest.mark.parametrize(("name", "scope", "org_code", "status"), READ_CASES)
 async def test_who_may_read_benchmarks(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sickleave_factories import post_records, put_staffing, record, reporter, role
+from sickleave_factories import READ_CASES, post_records, put_staffing, record, reporter, role
 from sickleave_reference import assert_exact
 
 from leko_kit.db import Database
@@ -206,21 +206,7 @@ async def test_national_year_is_public(
     assert (await client.get("/v1/statistics/national", params={"year": 1999})).status_code == 422
 
 
-@pytest.mark.parametrize(
-    ("name", "scope", "org_code", "status"),
-    [
-        ("national_admin", "k751", "kbh-skole", 200),
-        ("analyst", "k751", "r1084", 200),
-        ("org_admin", "k101", "kbh-skole", 200),
-        ("reporter", "r1084", "k101", 200),
-        ("leader", "kbh-skole", "kbh-skole", 200),
-        ("org_admin", "kbh-skole", "k101", 404),  # a parent is outside a child's scope
-        ("reporter", "k751", "kbh-skole", 404),
-        ("leader", "k147", "k101", 404),
-        ("analyst", "*", "no-such-org", 404),
-        ("researcher", "*", "k101", 403),
-    ],
-)
+@pytest.mark.parametrize(("name", "scope", "org_code", "status"), READ_CASES)
 async def test_who_may_read_statistics(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sickleave_factories import post_records, put_staffing, record, role
+from sickleave_factories import READ_CASES, post_records, put_staffing, record, role
 
 from leko_kit.testing import InternalKeys
 
@@ -221,52 +221,7 @@ async def test_bad_years_and_unknown_organisations(
     ]
 
 
-@pytest.mark.parametrize(
-    ("name", "scope", "org_code", "status"),
-    [
-        ("org_admin", "k101", "kbh-skole", 201),
-        ("org_admin", "r1084", "k101", 201),
-        ("national_admin", "*", "aar-skole", 201),
-        ("org_admin", "kbh-skole", "k101", 403),  # a child's admin does not set the parent's
-        ("org_admin", "k751", "kbh-skole", 403),
-        ("reporter", "k101", "k101", 403),
-        ("leader", "k101", "k101", 403),
-        ("analyst", "*", "k101", 403),
-        ("researcher", "*", "k101", 403),
-    ],
-)
-async def test_who_may_set_targets(
-    client: httpx.AsyncClient,
-    internal_keys: InternalKeys,
-    name: str,
-    scope: str,
-    org_code: str,
-    status: int,
-) -> None:
-    response = await put_target(client, internal_keys, org_code, 2026, 9, caller=(name, scope))
-    assert response.status_code == status, response.text
-    stored = await client.get(
-        f"/v1/targets/{org_code}", headers=role(internal_keys, "analyst", "*")
-    )
-    assert len(stored.json()["years"]) == (1 if status == 201 else 0)
-    anonymous = await client.put(f"/v1/targets/{org_code}/2026", json={"days_per_fte": 9})
-    assert anonymous.status_code == 401
-
-
-@pytest.mark.parametrize(
-    ("name", "scope", "org_code", "status"),
-    [
-        ("national_admin", "k751", "kbh-skole", 200),
-        ("analyst", "k751", "k101", 200),
-        ("org_admin", "k101", "kbh-skole", 200),
-        ("reporter", "r1084", "k101", 200),
-        ("leader", "kbh-skole", "kbh-skole", 200),
-        ("org_admin", "kbh-skole", "k101", 404),
-        ("leader", "k147", "k101", 404),
-        ("analyst", "*", "no-such-org", 404),
-        ("researcher", "*", "k101", 403),
-    ],
-)
+@pytest.mark.parametrize(("name", "scope", "org_code", "status"), READ_CASES)
 async def test_who_may_read_targets(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,

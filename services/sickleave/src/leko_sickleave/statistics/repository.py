@@ -46,6 +46,18 @@ class Parts:
     own: dict[int, int]
 
 
+# A month's absence aggregates, in the order `MonthAbsence` is built from.
+_MONTH_ABSENCE = (
+    AbsenceTotals.month,
+    AbsenceTotals.day_units,
+    AbsenceTotals.spells,
+    AbsenceTotals.closed_1_3,
+    AbsenceTotals.closed_4_14,
+    AbsenceTotals.closed_15_28,
+    AbsenceTotals.closed_29_plus,
+)
+
+
 def _employee_units(months: tuple[int, ...]) -> ColumnElement[Any]:
     """The per-employee absence of a period within one year: the year's total or the sum of
     its month columns."""
@@ -66,15 +78,7 @@ class StatisticsRepository:
     ) -> dict[int, MonthAbsence]:
         totals = AbsenceTotals
         rows = await self.session.execute(
-            select(
-                totals.month,
-                totals.day_units,
-                totals.spells,
-                totals.closed_1_3,
-                totals.closed_4_14,
-                totals.closed_15_28,
-                totals.closed_29_plus,
-            ).where(
+            select(*_MONTH_ABSENCE).where(
                 totals.node == node,
                 totals.cause == cause,
                 totals.month.between(first, last),
@@ -178,16 +182,7 @@ class StatisticsRepository:
         totals, staffing = AbsenceTotals, StaffingTotals
         found: dict[str, Unit] = {}
         absence_rows = await self.session.execute(
-            select(
-                totals.node,
-                totals.month,
-                totals.day_units,
-                totals.spells,
-                totals.closed_1_3,
-                totals.closed_4_14,
-                totals.closed_15_28,
-                totals.closed_29_plus,
-            )
+            select(totals.node, *_MONTH_ABSENCE)
             .join(org, org.code == totals.node)
             .where(*chosen, totals.cause == cause, totals.month.between(first, last))
         )
