@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sickleave_factories import post_records, put_staffing, record
+from sickleave_factories import post_records, put_staffing, record, role
 
 from leko_kit.testing import InternalKeys
 from leko_sickleave.kpis import complementary_suppression
@@ -71,7 +71,7 @@ async def test_the_sibling_of_a_small_unit_is_withheld_where_it_would_reveal_it(
     assert school_march["suppressed"] is False and school_march["absence_days"] == 5.0
 
 
-async def test_benchmark_and_hotspots_withhold_it_too(
+async def test_benchmark_hotspots_and_targets_withhold_it_too(
     client: httpx.AsyncClient, internal_keys: InternalKeys
 ) -> None:
     await put_staffing(client, internal_keys, "kbh-skole", "2025-03", 20, 20)
@@ -90,3 +90,10 @@ async def test_benchmark_and_hotspots_withhold_it_too(
         headers=internal_keys.headers(**ANALYST),
     )
     assert response.json()["workplaces_compared"] == 0
+    admin = role(internal_keys, "org_admin", "k101")
+    assert (
+        await client.put("/v1/targets/kbh-skole/2025", json={"days_per_fte": 9}, headers=admin)
+    ).status_code == 201
+    response = await client.get("/v1/targets/kbh-skole", headers=role(internal_keys, "leader"))
+    (year,) = response.json()["years"]
+    assert (year["status"], year["actual_days_per_fte"]) == ("withheld", None)

@@ -39,7 +39,7 @@ async def put_target(
 
 
 async def tracking(client: httpx.AsyncClient, keys: InternalKeys, org_code: str) -> list[Any]:
-    response = await client.get(f"/v1/targets/{org_code}", headers=org_admin(keys))
+    response = await client.get(f"/v1/targets/{org_code}", headers=role(keys, "analyst", "*"))
     assert response.status_code == 200, response.text
     years: list[Any] = response.json()["years"]
     return years
@@ -95,13 +95,15 @@ async def test_complete_years_withheld_and_missing_data(
             record(2, org_code="kbh-dagtilbud", start_date="2025-01-06", end_date="2025-01-10"),
         ],
     )
-    await put_staffing(client, internal_keys, "kbh-skole", "2025-01", 4, 4)
-    for org, year, target in (
-        ("kbh-dagtilbud", 2025, 0.6),
-        ("kbh-dagtilbud", 2026, 9),
-        ("kbh-skole", 2025, 9),
+    await put_staffing(client, internal_keys, "aar-skole", "2025-01", 4, 4)
+    for org, year, target, scope in (
+        ("kbh-dagtilbud", 2025, 0.6, "k101"),
+        ("kbh-dagtilbud", 2026, 9, "k101"),
+        ("aar-skole", 2025, 9, "k751"),
     ):
-        assert (await put_target(client, internal_keys, org, year, target)).status_code == 201
+        caller = ("org_admin", scope)
+        response = await put_target(client, internal_keys, org, year, target, caller=caller)
+        assert response.status_code == 201
     this_year, next_year = await tracking(client, internal_keys, "kbh-dagtilbud")
     assert this_year | {"year": 2025} == {
         "year": 2025,
@@ -115,7 +117,7 @@ async def test_complete_years_withheld_and_missing_data(
         "status": "on_track",
     }
     assert (next_year["status"], next_year["staffed_months"]) == ("no_data", 0)
-    (small,) = await tracking(client, internal_keys, "kbh-skole")
+    (small,) = await tracking(client, internal_keys, "aar-skole")
     assert (small["status"], small["actual_days_per_fte"]) == ("withheld", None)
     # A municipality's target covers its institutions.
     assert (await put_target(client, internal_keys, "k101", 2025, 0.4)).status_code == 201

@@ -21,9 +21,17 @@ from leko_kit.scope import OrgHierarchy, covers
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.auth import require_readable
 from leko_sickleave.danish_calendar import working_days_in_month
-from leko_sickleave.kpis import Figures, MonthAbsence, MonthStaffing, figures
+from leko_sickleave.kpis import (
+    COMPLEMENTARY_REASON,
+    Figures,
+    MonthAbsence,
+    MonthStaffing,
+    Withheld,
+    complementary_suppression,
+    figures,
+)
 from leko_sickleave.models import NATIONAL_NODE, TARGET_UNITS, Target
-from leko_sickleave.statistics.repository import StatisticsRepository
+from leko_sickleave.statistics.repository import Parts, StatisticsRepository
 from leko_sickleave.targets.repository import TargetRepository
 from leko_sickleave.targets.schemas import (
     TargetRead,
@@ -93,14 +101,21 @@ def track(
     target_source: str | None,
     absence: dict[int, MonthAbsence],
     staffing: dict[int, MonthStaffing],
+    hidden: Callable[[list[int]], bool] | None = None,
 ) -> TargetStatus:
-    """Actual against target in `year` from the unit's monthly aggregates."""
+    """Actual against target in `year` from the unit's monthly aggregates; a period that
+    `hidden` says is withheld (complementary suppression) is not shown."""
     months = [year * 100 + month for month in range(1, 13)]
+    last_year = [month - 100 for month in months]
     current = figures(months, absence, staffing)
-    previous = figures([month - 100 for month in months], absence, staffing)
+    if isinstance(current, Figures) and hidden is not None and hidden(months):
+        current = Withheld(COMPLEMENTARY_REASON, len(current.staffed_months))
+    previous = figures(last_year, absence, staffing)
     previous_value = (
         previous.absence_days_per_fte
-        if isinstance(previous, Figures) and len(previous.staffed_months) == 12
+        if isinstance(previous, Figures)
+        and len(previous.staffed_months) == 12
+        and not (hidden is not None and hidden(last_year))
         else None
     )
     if not isinstance(current, Figures):
@@ -138,6 +153,18 @@ def track(
     )
 
 
+def _complement_check(org_code: str, siblings: Parts | None) -> Callable[[list[int]], bool]:
+    """Whether `org_code`'s figures over some months are withheld so that a small sibling
+    cannot be worked out by subtraction."""
+
+    def hidden(months: list[int]) -> bool:
+        return siblings is not None and org_code == complementary_suppression(
+            siblings.children, siblings.own, months
+        )
+
+    return hidden
+
+
 def _round(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
@@ -158,14 +185,21 @@ async def tracking(
     session: AsyncSession, *, hierarchy: OrgHierarchy, org_code: str, principal: Principal
 ) -> TargetTracking:
     """Every year with a target set for `org_code`, actual against target."""
-    await require_readable(hierarchy, org_code, principal)
+    lineage = await require_readable(hierarchy, org_code, principal)
     targets = await TargetRepository(session).all_years(org_code)
-    organisation = await StatisticsRepository(session).organisations([org_code])
+    repository = StatisticsRepository(session)
+    organisation = await repository.organisations([org_code])
     years: list[TargetStatus] = []
     if targets:
-        absence, staffing = await _monthly(session, org_code, targets[0].year, targets[-1].year)
+        first_year, last_year = targets[0].year, targets[-1].year
+        absence, staffing = await _monthly(session, org_code, first_year, last_year)
+        siblings = None
+        if len(lineage) > 1:
+            first, last = (first_year - 1) * 100 + 1, last_year * 100 + 12
+            siblings = (await repository.parts([lineage[1]], first, last))[lineage[1]]
+        hidden = _complement_check(org_code, siblings)
         years = [
-            track(row.year, row.days_per_fte_units / TARGET_UNITS, "set", absence, staffing)
+            track(row.year, row.days_per_fte_units / TARGET_UNITS, "set", absence, staffing, hidden)
             for row in targets
         ]
     return TargetTracking(
