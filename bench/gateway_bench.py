@@ -1,7 +1,8 @@
 """Benchmark: what the gateway costs in front of a service (`make bench`, issue 2).
 
-Starts the registry and the gateway as real processes (one uvicorn worker each, through the
-same launcher as `make run`), creates an analyst client with an API key, and measures with wrk
+Starts the platform (every service and the gateway) as real processes, one uvicorn worker each,
+through the same launcher as `make run`; creates an analyst client with an API key, and
+measures with wrk
 
     gateway: GET /registry/v1/organisations/k101 with X-API-Key
     direct:  GET /v1/organisations/k101 on the registry with a valid internal token
@@ -12,52 +13,44 @@ prints requests/s, p50 and p99 for both, the ratios and the targets (the gateway
 connection), and writes the same as JSON to bench/results/gateway.json. A missed target is
 reported, not an error: the exit code is non-zero only when the run itself fails.
 
-Environment:
+Environment (and those of `common`):
     LEKO_BENCH_DURATION        seconds measured per run (default 10)
     LEKO_BENCH_WARMUP          seconds of warm-up before each run (default 2)
-    LEKO_BENCH_BACKEND         auto (default), postgres or sqlite
-    LEKO_BENCH_POSTGRES_URL    server to create throw-away databases on
-                               (default postgresql://127.0.0.1:5432/postgres)
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import platform as host
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
-from sqlalchemy.engine import make_url
+from common import (
+    RESULTS,
+    ROOT,
+    Databases,
+    create_client,
+    machine,
+    print_machine,
+    running_platform,
+)
 
-from leko_cli.platform import GATEWAY, SERVICES, DevSecrets, Platform
+from leko_cli.platform import Platform
 from leko_kit.auth import InternalTokenSigner, Principal
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "gateway.json"
+RESULT_FILE = RESULTS / "gateway.json"
 ORGANISATION = "k101"
 GATEWAY_PATH = f"/registry/v1/organisations/{ORGANISATION}"
 DIRECT_PATH = f"/v1/organisations/{ORGANISATION}"
 CONNECTIONS = ((1, 1), (64, 2))  # (connections, wrk threads)
 THROUGHPUT_TARGET = 0.80  # gateway/direct requests per second at 64 connections
 ADDED_P50_TARGET_MS = 0.5  # gateway p50 minus direct p50 at 1 connection
-DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/postgres"
-# The benchmark client must never be throttled by the gateway's per-client token bucket.
-UNTHROTTLED = {
-    "GATEWAY_RATE_LIMIT_PER_SECOND": "10000000",
-    "GATEWAY_RATE_LIMIT_BURST": "10000000",
-}
 
 
 @dataclass
@@ -89,68 +82,6 @@ class Comparison:
     @property
     def added_p50_ms(self) -> float:
         return self.gateway.p50_ms - self.direct.p50_ms
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-# -- databases -------------------------------------------------------------------------------
-
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _postgres(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_plain(url), timeout=3)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-@dataclass
-class Databases:
-    """Throw-away PostgreSQL databases for the registry and the gateway, or SQLite files."""
-
-    backend: str
-    env: dict[str, str]
-    admin_url: str | None = None
-    names: tuple[str, ...] = ()
-
-    @classmethod
-    def create(cls) -> Databases:
-        choice = os.environ.get("LEKO_BENCH_BACKEND", "auto")
-        explicit = os.environ.get("LEKO_BENCH_POSTGRES_URL")
-        admin = explicit or DEFAULT_POSTGRES
-        if choice == "sqlite":
-            return cls("sqlite", {})
-        try:
-            asyncio.run(_postgres(admin, "SELECT 1"))
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            if choice == "postgres" or explicit:
-                raise RuntimeError(f"PostgreSQL at {admin} is unreachable: {exc}") from exc
-            print(f"bench: PostgreSQL not reachable at {admin} ({exc}); using SQLite")
-            return cls("sqlite", {})
-        suffix = uuid.uuid4().hex[:10]
-        names = (f"leko_bench_registry_{suffix}", f"leko_bench_gateway_{suffix}")
-        asyncio.run(_postgres(admin, *(f'CREATE DATABASE "{name}"' for name in names)))
-        base = make_url(_plain(admin))
-        env = {
-            f"{service.upper()}_DATABASE_URL": base.set(database=name).render_as_string(False)
-            for service, name in zip(("registry", "gateway"), names, strict=True)
-        }
-        return cls("postgresql", env, admin, names)
-
-    def drop(self) -> None:
-        if self.admin_url and self.names:
-            drops = (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.names)
-            asyncio.run(_postgres(self.admin_url, *drops))
 
 
 # -- wrk -------------------------------------------------------------------------------------
@@ -217,49 +148,12 @@ def parse_wrk(output: str, target: str, connections: int, threads: int) -> Run:
 # -- the run ---------------------------------------------------------------------------------
 
 
-def create_analyst_key(platform: Platform) -> tuple[str, str]:
-    """A new analyst client with national scope and an API key: (client_id, api_key)."""
-    admin = {"X-API-Key": platform.secrets.admin_key}
-    with httpx.Client(base_url=platform.gateway_url, headers=admin, timeout=10) as client:
-        created = client.post(
-            "/gateway/v1/clients",
-            json={
-                "name": "bench analyst",
-                "roles": ["analyst"],
-                "scope": ["*"],
-                "leader_ref": None,
-            },
-        )
-        created.raise_for_status()
-        client_id = str(created.json()["client_id"])
-        key = client.post(f"/gateway/v1/clients/{client_id}/keys", json={"expires_at": None})
-        key.raise_for_status()
-        return client_id, str(key.json()["api_key"])
-
-
 def check_once(url: str, header: str) -> httpx.Response:
     name, _, value = header.partition(": ")
     response = httpx.get(url, headers={name: value}, timeout=10)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}: {response.text[:500]}")
     return response
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
-        model = found[1].strip() if found else ""
-    version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "load_average_before": round(os.getloadavg()[0], 2),
-        "cpu": model or host.processor(),
-        "kernel": host.release(),
-        "python": host.python_version(),
-        "wrk": (version.stdout or version.stderr).split(" Copyright")[0].strip(),
-    }
 
 
 def measure(
@@ -313,13 +207,7 @@ def report(comparisons: list[Comparison], facts: dict[str, Any]) -> dict[str, An
         f"data: {data['organisation']} -> {data['response_bytes']} bytes of JSON; "
         f"database: {data['backend']}; one uvicorn worker per process"
     )
-    m = facts["machine"]
-    print(
-        f"machine: nproc={m['nproc']}, {m['cpu']}, Python {m['python']}, {m['wrk']}, "
-        f"load average before the run {m['load_average_before']}"
-    )
-    if m["load_average_before"] > 0.5:
-        print("note: the machine was busy before the run; the numbers are noisy")
+    print_machine(facts["machine"])
     print(f"each run: {facts['seconds']:g} s after {facts['warmup']:g} s warm-up")
     print(line)
     print(
@@ -377,52 +265,40 @@ def main() -> int:
         return 2
     seconds = float(os.environ.get("LEKO_BENCH_DURATION", "10"))
     warmup = float(os.environ.get("LEKO_BENCH_WARMUP", "2"))
-    machine_facts = machine()  # before anything starts, so the load average is the machine's
+    machine_facts = machine(wrk=["wrk", "--version"])
     databases = Databases.create()
     print(f"bench: database backend: {databases.backend}")
     try:
-        with tempfile.TemporaryDirectory(prefix="leko-bench-") as data_dir:
-            ports = {component.name: free_port() for component in (*SERVICES, GATEWAY)}
-            platform = Platform(
-                data_dir=Path(data_dir),
-                ports=ports,
-                secrets=DevSecrets.load(Path(data_dir), None),
-                extra_env={"LEKO_LOG_LEVEL": "warning", **UNTHROTTLED, **databases.env},
+        with running_platform(databases, {}) as platform:
+            client_id, api_key = create_client(platform, "bench analyst", ["analyst"], ["*"])
+            lifetime = int(4 * len(CONNECTIONS) * (seconds + warmup)) + 600
+            token = InternalTokenSigner(
+                platform.secrets.private_pem, lifetime_seconds=lifetime
+            ).mint(Principal(client_id=client_id, roles=frozenset({"analyst"}), scope=("*",)))
+            direct = check_once(
+                platform.url("registry") + DIRECT_PATH, f"Authorization: Bearer {token}"
             )
-            print("bench: starting registry and gateway ...", flush=True)
-            platform.start()
-            try:
-                client_id, api_key = create_analyst_key(platform)
-                lifetime = int(4 * len(CONNECTIONS) * (seconds + warmup)) + 600
-                token = InternalTokenSigner(
-                    platform.secrets.private_pem, lifetime_seconds=lifetime
-                ).mint(Principal(client_id=client_id, roles=frozenset({"analyst"}), scope=("*",)))
-                direct = check_once(
-                    platform.url("registry") + DIRECT_PATH, f"Authorization: Bearer {token}"
-                )
-                proxied = check_once(platform.gateway_url + GATEWAY_PATH, f"X-API-Key: {api_key}")
-                if proxied.content != direct.content:
-                    print("bench: warning: gateway and direct bodies differ")
-                body = direct.json()
-                facts: dict[str, Any] = {
-                    "seconds": seconds,
-                    "warmup": warmup,
-                    "machine": machine_facts,
-                    "data": {
-                        "organisation": f"{ORGANISATION} ({body.get('name', '?')})",
-                        "response_bytes": len(direct.content),
-                        "backend": databases.backend,
-                    },
-                }
-                comparisons = measure(platform, api_key, token, seconds, warmup)
-            finally:
-                platform.stop()
+            proxied = check_once(platform.gateway_url + GATEWAY_PATH, f"X-API-Key: {api_key}")
+            if proxied.content != direct.content:
+                print("bench: warning: gateway and direct bodies differ")
+            body = direct.json()
+            facts: dict[str, Any] = {
+                "seconds": seconds,
+                "warmup": warmup,
+                "machine": machine_facts,
+                "data": {
+                    "organisation": f"{ORGANISATION} ({body.get('name', '?')})",
+                    "response_bytes": len(direct.content),
+                    "backend": databases.backend,
+                },
+            }
+            comparisons = measure(platform, api_key, token, seconds, warmup)
     finally:
         databases.drop()
     results = report(comparisons, facts)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"results written to {RESULTS.relative_to(ROOT)}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    RESULT_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"results written to {RESULT_FILE.relative_to(ROOT)}")
     return 0
 
 

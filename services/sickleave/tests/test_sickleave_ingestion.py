@@ -126,6 +126,43 @@ async def test_csv_is_streamed_in_pieces_split_anywhere(
     await assert_exact(database)
 
 
+async def test_plain_csv_rows_and_rows_to_parse_are_stored_alike(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Plain rows go to PostgreSQL as text; rows the bulk path's check leaves to the parser
+    (padding, `.5`, a ten-digit reference that is no CPR number) are written back among them
+    in the same order, also across chunks, and corrections replace what they correct."""
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 4)
+    body = (
+        b"source_system,source_record_id,employee_ref,org_code,job_group,cause,start_date,"
+        b"end_date,fraction\n"
+        b"kmd,r-1,e-1,kbh-skole,l\xc3\xa6rer,own_sickness,2024-12-30,2025-01-03,1\n"
+        b"kmd,r-2,e-2, kbh-skole ,l\xc3\xa6rer,own_sickness,2025-01-06,,.5\n"
+        b"kmd,r-3,e-1234567890,kbh-dagtilbud,p\xc3\xa6dagog,child_sickness,2025-02-03,"
+        b"2025-03-31,0.25\n"
+        b"kmd,r-4,e-4,k101,leder,work_injury,2025-01-31,2025-02-03,1\n"
+        b"kmd,r-5,e-5,kbh-skole,leder,own_sickness,2025-03-03,2025-03-03,\n"
+    )
+    response = await post_body(client, internal_keys, body, CSV)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"created": 5, "updated": 0, "unchanged": 0}
+    stored_spells = await spells(database)
+    assert stored_spells["r-2"].org_code == "kbh-skole"
+    assert stored_spells["r-2"].fraction_units == 5_000
+    assert stored_spells["r-3"].employee_ref == "e-1234567890"
+    assert stored_spells["r-5"].fraction_units == 10_000
+    await assert_exact(database)
+
+    corrected = body.replace(b"2025-01-03,1", b"2025-01-10,0.5").replace(b",,.5", b",2025-01-07,.5")
+    again = await post_body(client, internal_keys, corrected, CSV)
+    assert again.json() == {"created": 0, "updated": 2, "unchanged": 3}
+    assert (await spells(database))["r-2"].end_date == date(2025, 1, 7)
+    await assert_exact(database)
+
+
 async def test_a_national_reporter_may_report_anywhere(
     client: httpx.AsyncClient, internal_keys: InternalKeys
 ) -> None:

@@ -99,16 +99,13 @@ async def append_deltas(
 async def merge_deltas(session: AsyncSession, table: Table, *, summed: bool = True) -> None:
     """Add the collected deltas to `table`.
 
-    `summed` first adds up the deltas per key (keys collected over several calls). PostgreSQL
-    gets the memory to do that in one hash table instead of spilling to disk.
+    `summed` first adds up the deltas per key (keys collected over several calls).
     """
     staging = _delta_table(table)
     keys = [column.name for column in table.primary_key.columns]
     values = [column.name for column in table.columns if column.name not in keys]
     key_columns = [staging.c[name] for name in keys]
     if summed:
-        if is_postgres(session):
-            await session.execute(text("SET LOCAL work_mem = '128MB'"))
         rows = (
             select(*key_columns, *(func.sum(staging.c[name]).label(name) for name in values))
             .where(true())

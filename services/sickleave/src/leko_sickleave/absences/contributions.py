@@ -31,6 +31,7 @@ from leko_sickleave.danish_calendar import LAST_DATE, day_index, split_by_month
 from leko_sickleave.organisations import OrgTree
 
 LENGTH_BUCKETS = ("1-3", "4-14", "15-28", "29+")
+LENGTH_LIMITS = (3, 14, 28)  # the longest spell of each bucket but the last
 _LAST_INDEX = day_index(LAST_DATE)
 
 
@@ -50,13 +51,10 @@ class SpellRow(NamedTuple):
 
 def length_bucket(calendar_days: int) -> int:
     """The index in `LENGTH_BUCKETS` of a spell lasting `calendar_days`."""
-    if calendar_days <= 3:
-        return 0
-    if calendar_days <= 14:
-        return 1
-    if calendar_days <= 28:
-        return 2
-    return 3
+    for bucket, limit in enumerate(LENGTH_LIMITS):
+        if calendar_days <= limit:
+            return bucket
+    return len(LENGTH_LIMITS)
 
 
 def open_horizon(start: date) -> date:

@@ -2,10 +2,11 @@
 
 Each reader yields chunks of up to `CHUNK_RECORDS` items; an item is a record's values in
 `FIELDS` order (None for a field left out) or, for a record that cannot even be read (bad
-JSON, wrong column count, unknown fields), its errors. Records are numbered from 0 in the
-order they arrive: the JSON array index, the NDJSON line (blank lines skipped) or the CSV row
-after the header. A problem with the body as a whole (not UTF-8, a wrong CSV header, JSON that
-is not `{"records": [...]}`) ends the request with 422 at once.
+JSON, wrong column count, unknown fields), its errors. On request the CSV reader passes plain
+rows on unparsed instead, as `CsvText` (PostgreSQL loads them with `COPY`). Records are
+numbered from 0 in the order they arrive: the JSON array index, the NDJSON line (blank lines
+skipped) or the CSV row after the header. A problem with the body as a whole (not UTF-8, a
+wrong CSV header, JSON that is not `{"records": [...]}`) ends the request with 422 at once.
 
 NDJSON and CSV are decoded incrementally (strict UTF-8; a leading byte-order mark is allowed)
 and parsed line by line as the body arrives, so a body of any size is never held in memory.
@@ -63,7 +64,9 @@ def _from_mapping(record: Any) -> Item:
     return tuple(record.get(name) for name in FIELDS)
 
 
-async def read_json(stream: AsyncIterator[bytes], *, max_bytes: int) -> AsyncIterator[Chunk]:
+async def read_json(
+    stream: AsyncIterator[bytes], *, max_bytes: int
+) -> AsyncIterator[Chunk | CsvText]:
     """`{"records": [...]}`, at most `max_bytes` and `MAX_JSON_RECORDS` records."""
     body = bytearray()
     async for part in stream:
@@ -143,7 +146,7 @@ def _balanced_quotes(text: str) -> bool:
     return text.count('"') % 2 == 0
 
 
-async def read_ndjson(stream: AsyncIterator[bytes]) -> AsyncIterator[Chunk]:
+async def read_ndjson(stream: AsyncIterator[bytes]) -> AsyncIterator[Chunk | CsvText]:
     """One JSON object per line."""
     lines = _Lines(stream)
     chunk: Chunk = []
@@ -163,9 +166,8 @@ async def read_ndjson(stream: AsyncIterator[bytes]) -> AsyncIterator[Chunk]:
         yield chunk
 
 
-def _header_order(header: list[str]) -> list[int] | None:
-    """Positions of `FIELDS` in the header (-1 for a left-out optional field); None when the
-    header is already in `FIELDS` order."""
+def _header_columns(header: list[str]) -> tuple[str, ...]:
+    """The header's field names, in its order (422 for unknown, repeated or missing ones)."""
     names = [name.strip() for name in header]
     problems = [
         *(f"unknown column `{name}`" for name in names if name not in _FIELD_SET),
@@ -180,52 +182,125 @@ def _header_order(header: list[str]) -> list[int] | None:
             "; ".join(problems),
             "header",
         )
-    if tuple(names) == FIELDS:
-        return None
-    return [names.index(name) if name in names else -1 for name in FIELDS]
+    return tuple(names)
 
 
-async def read_csv(stream: AsyncIterator[bytes]) -> AsyncIterator[Chunk]:
-    """A header row of field names, then one record per row; empty cells are null."""
-    lines = _Lines(stream)
-    order: list[int] | None = None
-    width = 0
-    header_seen = False
+@dataclass(frozen=True, slots=True)
+class CsvText:
+    """CSV rows as text, for a reader that loads them in bulk: whole lines, each ending with a
+    line feed (`\r\n` already made `\n`), without quotes, NUL characters or blank lines, so
+    that every line is exactly one record. `columns` are the header's field names."""
+
+    text: str
+    columns: tuple[str, ...]
+
+
+def parse_csv(text: str, columns: tuple[str, ...], first_index: int) -> Chunk:
+    """The records of CSV `text` (after the header), numbered from `first_index` in errors;
+    blank lines are skipped."""
+    order = None
+    if columns != FIELDS:
+        order = [columns.index(name) if name in columns else -1 for name in FIELDS]
+    width = len(columns)
     chunk: Chunk = []
+    rows: Iterable[list[str]] = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for row in rows:
+            if not row:
+                continue
+            if len(row) != width:
+                chunk.append(Unreadable([("", f"has {len(row)} columns; the header has {width}")]))
+            elif order is None:
+                chunk.append(row)
+            else:
+                chunk.append([row[i] if i >= 0 else None for i in order])
+    except csv.Error as exc:
+        raise _body_error(
+            "The CSV is malformed; quote fields that contain commas, quotes or line breaks.",
+            f"malformed CSV: {exc}",
+            "records",
+            first_index + len(chunk),
+        ) from exc
+    return chunk
+
+
+def _plain(text: str) -> str | None:
+    """`text` as `CsvText` wants it, or None when it has quotes, NUL characters, carriage
+    returns outside line breaks or blank lines."""
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    if text.startswith("\n") or "\n\n" in text:
+        return None
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _split_header(text: str) -> tuple[list[str] | None, str]:
+    """The header row at the start of the body and the text after it; None while only blank
+    lines have come. A header is one line (field names hold no line breaks)."""
+    rest = text.lstrip("\r\n")
+    if not rest:
+        return None, ""
+    line, _, remainder = rest.partition("\n")
+    try:
+        header = next(csv.reader([line.rstrip("\r")], strict=True))
+    except csv.Error as exc:
+        raise _body_error(
+            "The CSV header is malformed.", f"malformed CSV: {exc}", "header"
+        ) from exc
+    return header, remainder
+
+
+async def read_csv(
+    stream: AsyncIterator[bytes], *, as_text: bool
+) -> AsyncIterator[Chunk | CsvText]:
+    """A header row of field names, then one record per row; empty cells are null.
+
+    With `as_text`, runs of plain lines (see `CsvText`) of about `CHUNK_RECORDS` rows come as
+    `CsvText`, anything else parsed; without, everything is parsed.
+    """
+    lines = _Lines(stream)
+    columns: tuple[str, ...] | None = None
+    texts: list[str] = []  # plain lines not yet passed on
+    text_rows = 0
+    chunk: Chunk = []  # parsed records not yet passed on
     async for block in lines.blocks(complete=_balanced_quotes):
-        rows: Iterable[list[str]] = csv.reader(io.StringIO(block, newline=""), strict=True)
-        try:
-            for row in rows:
-                if not row:
-                    continue
-                if not header_seen:
-                    order, width, header_seen = _header_order(row), len(row), True
-                    continue
-                if len(row) != width:
-                    chunk.append(
-                        Unreadable([("", f"has {len(row)} columns; the header has {width}")])
-                    )
-                elif order is None:
-                    chunk.append(row)
-                else:
-                    chunk.append([row[i] if i >= 0 else None for i in order])
-                if len(chunk) == CHUNK_RECORDS:
-                    lines.records_before += len(chunk)
-                    yield chunk
-                    chunk = []
-        except csv.Error as exc:
-            raise _body_error(
-                "The CSV is malformed; quote fields that contain commas, quotes or line breaks.",
-                f"malformed CSV: {exc}",
-                "records",
-                lines.records_before + len(chunk),
-            ) from exc
-    if not header_seen:
+        if columns is None:
+            header, block = _split_header(block)
+            if header is None:
+                continue
+            columns = _header_columns(header)
+        plain = _plain(block) if as_text and block else None
+        if plain is not None:
+            if chunk:
+                lines.records_before += len(chunk)
+                yield chunk
+                chunk = []
+            texts.append(plain)
+            text_rows += plain.count("\n")
+            if text_rows < CHUNK_RECORDS:
+                continue
+        if texts:
+            lines.records_before += text_rows
+            yield CsvText("".join(texts), columns)
+            texts, text_rows = [], 0
+        if plain is None:
+            chunk += parse_csv(block, columns, lines.records_before + len(chunk))
+            while len(chunk) >= CHUNK_RECORDS:
+                lines.records_before += CHUNK_RECORDS
+                yield chunk[:CHUNK_RECORDS]
+                chunk = chunk[CHUNK_RECORDS:]
+    if columns is None:
         raise _body_error(
             "The CSV is empty; send a header row and one row per record.",
             "missing header row",
             "header",
         )
+    if texts:
+        yield CsvText("".join(texts), columns)
     if chunk:
         yield chunk
 
@@ -234,9 +309,14 @@ MEDIA_TYPES = ("application/json", "application/x-ndjson", "text/csv")
 
 
 def read_records(
-    content_type: str | None, stream: AsyncIterator[bytes], *, json_max_bytes: int
-) -> AsyncIterator[Chunk]:
-    """The reader for the body's media type (415 for any other, or a charset not UTF-8)."""
+    content_type: str | None,
+    stream: AsyncIterator[bytes],
+    *,
+    json_max_bytes: int,
+    csv_as_text: bool = False,
+) -> AsyncIterator[Chunk | CsvText]:
+    """The reader for the body's media type (415 for any other, or a charset not UTF-8);
+    `csv_as_text` passes plain CSV rows on as `CsvText`."""
     media_type, _, parameters = (content_type or "").partition(";")
     media_type = media_type.strip().lower()
     charset = next(
@@ -256,4 +336,4 @@ def read_records(
         return read_json(stream, max_bytes=json_max_bytes)
     if media_type == "application/x-ndjson":
         return read_ndjson(stream)
-    return read_csv(stream)
+    return read_csv(stream, as_text=csv_as_text)

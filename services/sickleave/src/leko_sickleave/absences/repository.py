@@ -1,8 +1,9 @@
 """Every query on absence spells and their aggregates; no rules, no commits.
 
-A batch is written chunk by chunk: new spells straight into `absence_spells` (binary `COPY` on
-PostgreSQL, `executemany` on SQLite; plain inserts, as the write lock guarantees the keys are
-absent, cost half an upsert), changed spells by key. Keys are staged in temporary tables:
+On SQLite a batch is written chunk by chunk (PostgreSQL stores batches set-based, see
+`leko_sickleave.absences.bulk`): new spells straight into `absence_spells` (plain inserts, as
+the write lock guarantees the keys are absent, cost half an upsert), changed spells by key.
+Keys are staged in temporary tables:
 - `incoming_spells` holds the current chunk's keys, each with its record index;
 - `seen_spell_keys` collects every (natural key, record index) of the request, appended chunk
   by chunk; one grouping at the end finds keys repeated across chunks without keeping the
@@ -28,7 +29,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -173,23 +173,14 @@ class SpellRepository:
         return [(int(index), int(first)) for index, first in rows]
 
     async def stored_versions(self) -> list[SpellRow]:
-        """The stored spells that the staged chunk names, one primary-key lookup per key.
-
-        On PostgreSQL a `LATERAL ... LIMIT 1` subquery keeps the planner to those lookups: as a
-        plain join, with statistics lagging behind a growing table, it may hash the whole of
-        `absence_spells` for every chunk, which makes a large batch quadratic.
-        """
-        if is_postgres(self.session):
-            stored = select(_spells).where(*_same_key(incoming_spells)).limit(1).lateral("stored")
-            query = select(stored).select_from(incoming_spells).join(stored, true())
-        else:
-            query = select(_spells).join(incoming_spells, and_(*_same_key(incoming_spells)))
+        """The stored spells that the staged chunk names."""
+        query = select(_spells).join(incoming_spells, and_(*_same_key(incoming_spells)))
         rows = (await self.session.execute(query)).all()
         return [SpellRow(*row) for row in rows]
 
     async def insert(self, rows: Sequence[SpellRow]) -> None:
-        """Store spells new to the table (binary `COPY` on PostgreSQL). Only for keys known to
-        be absent: the write lock keeps them so until commit."""
+        """Store spells new to the table. Only for keys known to be absent: the write lock
+        keeps them so until commit."""
         await insert_rows(self.session, _spells, rows)
 
     async def update(self, rows: Sequence[SpellRow]) -> None:

@@ -10,6 +10,7 @@ from leko_kit.db import Session
 from leko_sickleave.absences import service
 from leko_sickleave.absences.formats import read_records
 from leko_sickleave.absences.schemas import FIELDS
+from leko_sickleave.aggregates import is_postgres
 from leko_sickleave.auth import Reporter
 from leko_sickleave.openapi import problems
 from leko_sickleave.schemas import BatchResult
@@ -80,6 +81,7 @@ async def post_absences(request: Request, principal: Reporter, session: Session)
         request.headers.get("content-type"),
         request.stream(),
         json_max_bytes=request.app.state.settings.json_batch_max_bytes,
+        csv_as_text=is_postgres(session),
     )
     return await service.ingest(session, chunks=chunks, principal=principal)
 

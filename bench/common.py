@@ -1,0 +1,199 @@
+"""What the benchmarks share: throw-away databases, the platform on free ports, the machine's
+facts and API keys made through the gateway's admin API.
+
+Environment (every benchmark):
+    LEKO_BENCH_BACKEND         auto (default), postgres or sqlite
+    LEKO_BENCH_POSTGRES_URL    server to create throw-away databases on
+                               (default postgresql://127.0.0.1:5432/postgres)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform as host
+import re
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+from sqlalchemy.engine import make_url
+
+from leko_cli.platform import GATEWAY, SERVICES, DevSecrets, Platform
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/postgres"
+COMPONENTS = tuple(component.name for component in (*SERVICES, GATEWAY))
+# The benchmark clients must never be throttled by the gateway's per-client token bucket.
+UNTHROTTLED = {
+    "GATEWAY_RATE_LIMIT_PER_SECOND": "10000000",
+    "GATEWAY_RATE_LIMIT_BURST": "10000000",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def plain_url(url: str) -> str:
+    """A PostgreSQL URL as asyncpg takes it (no SQLAlchemy driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def postgres(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(plain_url(url), timeout=3)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@dataclass
+class Databases:
+    """Throw-away PostgreSQL databases for every component of the platform, or SQLite files
+    (the platform's default) when PostgreSQL is not wanted or not there."""
+
+    backend: str
+    env: dict[str, str]
+    admin_url: str | None = None
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, require_postgres: bool = False) -> Databases:
+        choice = os.environ.get("LEKO_BENCH_BACKEND", "auto")
+        explicit = os.environ.get("LEKO_BENCH_POSTGRES_URL")
+        admin = explicit or DEFAULT_POSTGRES
+        if choice == "sqlite" and not require_postgres:
+            return cls("sqlite", {})
+        try:
+            asyncio.run(postgres(admin, "SELECT 1"))
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            if require_postgres or choice == "postgres" or explicit:
+                raise RuntimeError(f"PostgreSQL at {admin} is unreachable: {exc}") from exc
+            print(f"bench: PostgreSQL not reachable at {admin} ({exc}); using SQLite")
+            return cls("sqlite", {})
+        suffix = uuid.uuid4().hex[:10]
+        names = {component: f"leko_bench_{component}_{suffix}" for component in COMPONENTS}
+        asyncio.run(postgres(admin, *(f'CREATE DATABASE "{name}"' for name in names.values())))
+        base = make_url(plain_url(admin))
+        urls = {
+            component: base.set(database=name).render_as_string(False)
+            for component, name in names.items()
+        }
+        env = {f"{component.upper()}_DATABASE_URL": url for component, url in urls.items()}
+        return cls("postgresql", env, admin, urls)
+
+    def drop(self) -> None:
+        if self.admin_url and self.urls:
+            drops = (
+                f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
+                for url in self.urls.values()
+            )
+            asyncio.run(postgres(self.admin_url, *drops))
+
+
+def machine(**tools: Sequence[str]) -> dict[str, Any]:
+    """The machine's facts, taken before anything starts (so the load average is its own);
+    `tools` names commands whose `--version` output is worth recording."""
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        model = found[1].strip() if found else ""
+    facts: dict[str, Any] = {
+        "nproc": len(os.sched_getaffinity(0)),
+        "load_average_before": round(os.getloadavg()[0], 2),
+        "cpu": model or host.processor(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "kernel": host.release(),
+        "python": host.python_version(),
+    }
+    for name, command in tools.items():
+        version = subprocess.run(command, capture_output=True, text=True, check=False)
+        facts[name] = (version.stdout or version.stderr).split(" Copyright")[0].strip()
+    return facts
+
+
+def print_machine(facts: Mapping[str, Any]) -> None:
+    tools = ", ".join(
+        str(value)
+        for name, value in facts.items()
+        if name not in {"nproc", "load_average_before", "cpu", "memory_gb", "kernel", "python"}
+    )
+    print(
+        f"machine: nproc={facts['nproc']}, {facts['cpu']}, {facts['memory_gb']} GB, "
+        f"Python {facts['python']}{', ' + tools if tools else ''}, "
+        f"load average before the run {facts['load_average_before']}"
+    )
+    if facts["load_average_before"] > 0.5:
+        print("note: the machine was busy before the run; the numbers are noisy")
+
+
+@contextmanager
+def running_platform(databases: Databases, extra_env: Mapping[str, str]) -> Iterator[Platform]:
+    """Every service and the gateway as real processes on free ports (as `make run` starts
+    them), with `databases` and a throw-away data directory; stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix="leko-bench-") as data_dir:
+        platform = Platform(
+            data_dir=Path(data_dir),
+            ports={name: free_port() for name in COMPONENTS},
+            secrets=DevSecrets.load(Path(data_dir), None),
+            extra_env={"LEKO_LOG_LEVEL": "warning", **UNTHROTTLED, **databases.env, **extra_env},
+        )
+        print(f"bench: starting {', '.join(COMPONENTS)} ...", flush=True)
+        platform.start()
+        try:
+            yield platform
+        finally:
+            platform.stop()
+
+
+def create_client(
+    platform: Platform, name: str, roles: Sequence[str], scope: Sequence[str]
+) -> tuple[str, str]:
+    """A new gateway client and an API key for it, through the admin API with the bootstrap
+    admin key: (client_id, api_key)."""
+    admin = {"X-API-Key": platform.secrets.admin_key}
+    with httpx.Client(base_url=platform.gateway_url, headers=admin, timeout=10) as client:
+        created = client.post(
+            "/gateway/v1/clients",
+            json={"name": name, "roles": list(roles), "scope": list(scope), "leader_ref": None},
+        )
+        created.raise_for_status()
+        client_id = str(created.json()["client_id"])
+        key = client.post(f"/gateway/v1/clients/{client_id}/keys", json={"expires_at": None})
+        key.raise_for_status()
+        return client_id, str(key.json()["api_key"])
+
+
+def status_memory(pid: int) -> dict[str, int]:
+    """A process's current and peak resident memory (`VmRSS`, `VmHWM`) in kB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in {"VmRSS", "VmHWM"}:
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def reset_peak_memory(pid: int) -> bool:
+    """Start a process's `VmHWM` afresh (Linux: writing 5 to `clear_refs`); False if not
+    allowed, and the peak then counts from the process's start."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
