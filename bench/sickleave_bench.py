@@ -197,6 +197,24 @@ async def wait_for_replica(database_url: str, codes: list[str]) -> None:
         await connection.close()
 
 
+async def wait_for_vacuum(database_url: str) -> float:
+    """Until the service's own VACUUM of the aggregates after the last large batch is done (as
+    in production, where reads come long after a payroll run); returns the seconds waited."""
+    connection = await asyncpg.connect(plain_url(database_url))
+    started = time.monotonic()
+    try:
+        await asyncio.sleep(1.0)  # the task starts once the last answer has been sent
+        running = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        running += "AND query ILIKE 'VACUUM%' AND state = 'active'"
+        while True:  # polling another process's work: nothing to await
+            if not await connection.fetchval(running):
+                break
+            await asyncio.sleep(0.5)
+        return time.monotonic() - started
+    finally:
+        await connection.close()
+
+
 def post_staffing(platform: Platform, key: str, force: data.Workforce, year: int) -> int:
     records = list(data.staffing_records(force, year))
     headers = {"X-API-Key": key}
@@ -499,6 +517,8 @@ def run(
         later.append(upload(platform, reporter, path, count))
         print(f"bench: loaded {count:,} more spells at {later[-1].per_second:,.0f}/s", flush=True)
 
+    waited = asyncio.run(wait_for_vacuum(sickleave_db))
+    print(f"bench: the service's vacuum of the aggregates finished {waited:.1f} s later")
     endpoints = kpi_endpoints(platform, settings.year)
     timed = latencies(platform, analyst, endpoints, settings)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sickleave_factories import put_staffing, reporter, role
+from sickleave_factories import TREE, put_staffing, reporter, role
 from sickleave_reference import assert_exact, stored
 from sqlalchemy import func, select
 
@@ -84,6 +84,25 @@ async def test_batch_is_atomic_and_counts(
     )
     assert second.json() == {"created": 1, "updated": 1, "unchanged": 2}
     await assert_exact(database)
+
+
+async def test_a_full_batch_of_10000_months(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    """The documented maximum, stored and then sent again (every month looked up)."""
+    records = [
+        {"org_code": org, "month": f"{year}-{month:02d}", **BODY}
+        for org, _, _ in TREE  # 9 organisations × 101 years × 12 months, the first 10,000
+        for year in range(2000, 2101)
+        for month in range(1, 13)
+    ][:10_000]
+    assert len(records) == 10_000
+    headers = reporter(internal_keys, "r1084", "r1082")
+    first = await client.post("/v1/staffing/batch", json={"records": records}, headers=headers)
+    assert first.json() == {"created": 10_000, "updated": 0, "unchanged": 0}, first.text
+    headers = reporter(internal_keys, "r1084", "r1082")
+    again = await client.post("/v1/staffing/batch", json={"records": records}, headers=headers)
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 10_000}, again.text
 
 
 BAD_BODIES = [

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.db import Database
 from leko_sickleave.absences.contributions import Deltas, SpellRow
 from leko_sickleave.aggregates import (
     add_deltas,
@@ -225,3 +226,18 @@ class SpellRepository:
     async def _write_organisation_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
         await add_deltas(self.session, _totals, deltas.total_rows(tree))
         await add_deltas(self.session, _open_starts, deltas.open_start_rows(tree))
+
+
+async def vacuum_aggregates(database: Database) -> None:
+    """`VACUUM (ANALYZE)` the aggregates the statistics read, after a large batch has been
+    committed (PostgreSQL; VACUUM cannot run inside a transaction, so on a connection of its
+    own). A batch leaves old row versions and pages not yet marked all-visible; until they are
+    vacuumed, the national "5% most absent" ranking visits the table for every one of its index
+    entries instead of answering from the index alone (about 20 ms against 3 ms on 820,000
+    employees). Autovacuum would get there in its own time; this gets there at once."""
+    if database.is_sqlite:
+        return
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        tables = ", ".join(table.name for table in (_employees, _totals, _open_starts))
+        await autocommit.execute(text(f"VACUUM (ANALYZE) {tables}"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
 
-from leko_kit.db import Session
+from leko_kit.db import Session, database_of
 from leko_sickleave.absences import service
 from leko_sickleave.absences.formats import read_records
+from leko_sickleave.absences.repository import vacuum_aggregates
 from leko_sickleave.absences.schemas import FIELDS
 from leko_sickleave.aggregates import is_postgres
 from leko_sickleave.auth import Reporter
@@ -76,14 +77,20 @@ SourceRecordId = Annotated[str, Path(max_length=128, examples=["2025-000184"])]
     openapi_extra={"requestBody": _BATCH_BODY},
     responses=problems(401, 403, 413, 415, 422),
 )
-async def post_absences(request: Request, principal: Reporter, session: Session) -> BatchResult:
+async def post_absences(
+    request: Request, principal: Reporter, session: Session, background: BackgroundTasks
+) -> BatchResult:
     chunks = read_records(
         request.headers.get("content-type"),
         request.stream(),
         json_max_bytes=request.app.state.settings.json_batch_max_bytes,
         csv_as_text=is_postgres(session),
     )
-    return await service.ingest(session, chunks=chunks, principal=principal)
+    result = await service.ingest(session, chunks=chunks, principal=principal)
+    if service.is_large(result):
+        # After the response, so after the session has committed the batch.
+        background.add_task(vacuum_aggregates, database_of(request))
+    return result
 
 
 @router.delete(

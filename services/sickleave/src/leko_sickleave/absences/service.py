@@ -335,9 +335,15 @@ async def ingest(
     batch = (_BulkBatch if is_postgres(session) else _RowBatch)(session, tree, principal)
     with _gc_paused():
         result = await batch.run(chunks)
-    if result.created + result.updated >= ANALYZE_AFTER_SPELLS:
+    if is_large(result):
         await repository.refresh_planner_statistics()
     return result
+
+
+def is_large(result: BatchResult) -> bool:
+    """A batch that changed enough spells to refresh the aggregates' planner statistics at
+    once, and to vacuum them after commit."""
+    return result.created + result.updated >= ANALYZE_AFTER_SPELLS
 
 
 async def delete(

@@ -19,6 +19,8 @@ STAFFING_WRITES_LOCK_KEY = zlib.crc32(b"leko_sickleave.staffing")
 _staffing = cast(Table, Staffing.__table__)
 _totals = cast(Table, StaffingTotals.__table__)
 
+KEYS_PER_QUERY = 1_000
+
 # (org_code, yyyymm) → (employees, fte units, agreed-hours units)
 StaffingValues = tuple[int, int, int]
 
@@ -39,12 +41,20 @@ class StaffingRepository:
         return await self.session.get(Staffing, (org_code, month))
 
     async def get_many(self, keys: Collection[tuple[str, int]]) -> dict[tuple[str, int], Staffing]:
-        if not keys:
-            return {}
-        rows = await self.session.scalars(
-            select(Staffing).where(tuple_(Staffing.org_code, Staffing.month).in_(list(keys)))
-        )
-        return {(row.org_code, row.month): row for row in rows}
+        """The stored months of `keys`, `KEYS_PER_QUERY` at a time: PostgreSQL parses a long
+        list of key pairs recursively and runs out of stack near 10,000 of them."""
+        found: dict[tuple[str, int], Staffing] = {}
+        wanted = list(keys)
+        for first in range(0, len(wanted), KEYS_PER_QUERY):
+            rows = await self.session.scalars(
+                select(Staffing).where(
+                    tuple_(Staffing.org_code, Staffing.month).in_(
+                        wanted[first : first + KEYS_PER_QUERY]
+                    )
+                )
+            )
+            found.update(((row.org_code, row.month), row) for row in rows)
+        return found
 
     async def save(self, rows: Sequence[tuple[str, int, StaffingValues]]) -> None:
         """Insert new staffing and overwrite the stored values (a new version) of the rest."""

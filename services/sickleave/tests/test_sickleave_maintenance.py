@@ -1,0 +1,40 @@
+"""After a large batch the aggregates are vacuumed on a connection of their own, so the
+ranking queries answer from their indexes alone."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from leko_kit.db import Database
+from leko_kit.migrations import upgrade
+from leko_kit.testing import temporary_database
+from leko_sickleave import MIGRATIONS
+from leko_sickleave.absences.repository import vacuum_aggregates
+
+pytestmark = pytest.mark.anyio
+
+AGGREGATES = ["absence_totals", "employee_year_totals", "open_spell_starts"]
+
+
+async def test_vacuum_of_the_aggregates(database_backend: str) -> None:
+    if database_backend == "sqlite":
+        pytest.skip(
+            "the aggregates are vacuumed on PostgreSQL only (SQLite needs no visibility map)"
+        )
+    async with temporary_database(database_backend) as temporary:
+        await upgrade(MIGRATIONS, database_url=temporary.url)
+        database = Database(temporary.url)
+        try:
+            await vacuum_aggregates(database)
+            async with database.read_session() as session:
+                vacuumed = await session.scalars(
+                    text(
+                        "SELECT relname FROM pg_stat_user_tables "
+                        "WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                        "ORDER BY relname"
+                    )
+                )
+                assert list(vacuumed) == AGGREGATES
+        finally:
+            await database.dispose()
