@@ -24,6 +24,7 @@ def test_defaults() -> None:
     assert settings.port == 8000 and settings.host == "127.0.0.1"
     assert settings.upstreams == {
         "registry": "http://127.0.0.1:8001",
+        "evaluation": "http://127.0.0.1:8002",
         "sickleave": "http://127.0.0.1:8004",
     }
     assert settings.upload_paths == ["/sickleave/v1/absences/batch"]

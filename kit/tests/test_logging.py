@@ -44,3 +44,12 @@ async def test_routine_requests_stay_out_of_the_info_log(
     ]
     logged = [(line["path"], line["status"]) for line in lines if line.get("event") == "request"]
     assert logged == [("/v1/notes", 200), ("/healthz/nothing-here", 404)]
+
+
+async def test_invitation_tokens_stay_out_of_the_log(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await client.get("/v1/invitations/s3cr3t-token-value/questions")
+    err = capsys.readouterr().err
+    assert "s3cr3t-token-value" not in err
+    assert '"path": "/v1/invitations/{token}/questions"' in err

@@ -37,6 +37,7 @@ class Component:
 # gateway is started after all of them.
 SERVICES: tuple[Component, ...] = (
     Component("registry", "leko_registry", 8001, seeded=True),
+    Component("evaluation", "leko_evaluation", 8002, seeded=True),
     Component("sickleave", "leko_sickleave", 8004),
 )
 GATEWAY = Component("gateway", "leko_gateway", 8000)

@@ -6,6 +6,7 @@ per-request overhead stays small.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,14 @@ access_logger = structlog.get_logger("leko.access")
 # at debug level when they succeed, so that the request log shows what callers do.
 ROUTINE_PATHS = ("/healthz", "/readyz", "/metrics")
 ROUTINE_USER_AGENT = "leko-replica"
+# Invitation tokens (evaluation, surveys) travel in the path: the access log never keeps them,
+# neither in a service nor in the gateway in front of it.
+_SECRET_SEGMENT = re.compile(r"(/invitations/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path as the access log may show it: secrets in it replaced by a placeholder."""
+    return _SECRET_SEGMENT.sub(r"\1{token}", path)
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -109,7 +118,7 @@ class RequestContextMiddleware:
             (access_logger.debug if routine else access_logger.info)(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )

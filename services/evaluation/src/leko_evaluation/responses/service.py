@@ -1,0 +1,179 @@
+"""Answering an invitation: no account, the token is the only credential and works once.
+
+The questionnaire is the round's (core questions, its themes, its local questions) worded for
+the token's respondent group. A response is accepted while the round is open, once per token,
+and only when it fits the questionnaire: every core question answered (a value or null for
+"ved ikke"), theme and local questions optional, no question twice, no question from outside
+the questionnaire, values 1–5. Storing it spends the token, stores the response (leader,
+group, month: never the token or the invitation) with its answers, and adds it to the
+leader's and the national aggregates, all in the request's transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leko_evaluation.evaluations.schemas import RoundStatus
+from leko_evaluation.models import CORE_THEME, NATIONAL_SHARDS
+from leko_evaluation.question_sets.schemas import QuestionSetWrite
+from leko_evaluation.questionnaire import build, cached_content, parse_content
+from leko_evaluation.responses.repository import InvitationContext, ResponseRepository
+from leko_evaluation.responses.schemas import (
+    Questionnaire,
+    ResponseReceipt,
+    ResponseWrite,
+)
+from leko_evaluation.scale import Group
+from leko_evaluation.tokens import token_hash
+from leko_kit.problems import Conflict, NotFound, Unprocessable
+
+_SPENT = (
+    "This invitation has already been used: each invitation answers once. If you have not "
+    "answered yourself, ask the person who sent it for a new one."
+)
+
+
+def _status(context: InvitationContext, now: datetime) -> RoundStatus:
+    if now < context.opens_at:
+        return RoundStatus.SCHEDULED
+    return RoundStatus.OPEN if now < context.closes_at else RoundStatus.CLOSED
+
+
+async def _context(session: AsyncSession, token: str) -> tuple[str, InvitationContext]:
+    hashed = token_hash(token)
+    context = await ResponseRepository(session).context(hashed)
+    if context is None:
+        raise NotFound("No invitation with this token; check the link you were sent.")
+    return hashed, context
+
+
+async def _content(session: AsyncSession, context: InvitationContext) -> QuestionSetWrite:
+    content = cached_content(context.version, context.published_at)
+    if content is None:
+        raw = await ResponseRepository(session).content(context.version)
+        content = parse_content(context.version, context.published_at, raw)
+    return content
+
+
+async def questionnaire(session: AsyncSession, *, token: str, now: datetime) -> Questionnaire:
+    _, context = await _context(session, token)
+    if context.spent:
+        raise Conflict(_SPENT)
+    content = await _content(session, context)
+    group = Group(context.group)
+    built = build(content, context.themes, context.local_questions, group)
+    return Questionnaire(
+        group=group,
+        evaluation_name=context.evaluation_name,
+        leader_display_name=context.display_name,
+        opens_at=context.opens_at,
+        closes_at=context.closes_at,
+        status=_status(context, now),
+        questions=list(built.questions),
+    )
+
+
+def _validate(
+    data: ResponseWrite, theme_of: dict[str, str], core: set[str]
+) -> list[tuple[str, int | None]]:
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    answers: list[tuple[str, int | None]] = []
+    for index, answer in enumerate(data.answers):
+        loc = ["body", "answers", index, "question_id"]
+        if answer.question_id not in theme_of:
+            errors.append({"loc": loc, "message": "is not a question of this questionnaire"})
+        elif answer.question_id in seen:
+            errors.append({"loc": loc, "message": "is answered twice; answer each question once"})
+        else:
+            seen.add(answer.question_id)
+            answers.append((answer.question_id, answer.value))
+    missing = sorted(core - seen)
+    if missing:
+        errors.append(
+            {
+                "loc": ["body", "answers"],
+                "message": "every core question needs an answer (a value, or null for “ved "
+                f"ikke”); missing: {', '.join(missing)}",
+            }
+        )
+    if errors:
+        raise Unprocessable(
+            "The answers do not fit the questionnaire; correct the entries listed in "
+            "`errors`. Nothing was stored and the invitation can still be used.",
+            errors=errors,
+        )
+    return answers
+
+
+def _counters(value: int | None) -> dict[str, int]:
+    counters = {"n1": 0, "n2": 0, "n3": 0, "n4": 0, "n5": 0, "dont_know": 0}
+    counters["dont_know" if value is None else f"n{value}"] = 1
+    return counters
+
+
+async def respond(
+    session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
+) -> ResponseReceipt:
+    hashed, context = await _context(session, token)
+    if context.spent:
+        raise Conflict(_SPENT)
+    state = _status(context, now)
+    if state is RoundStatus.SCHEDULED:
+        raise Conflict(
+            f"The evaluation is not open yet: answers are accepted from "
+            f"{context.opens_at:%Y-%m-%d %H:%M} UTC."
+        )
+    if state is RoundStatus.CLOSED:
+        raise Conflict(
+            f"The evaluation closed at {context.closes_at:%Y-%m-%d %H:%M} UTC and accepts no "
+            "more answers."
+        )
+    content = await _content(session, context)
+    built = build(content, context.themes, context.local_questions)
+    theme_of = built.theme_of()
+    answers = _validate(data, theme_of, set(built.core_ids))
+
+    repository = ResponseRepository(session)
+    if not await repository.spend(hashed):
+        raise Conflict(_SPENT)
+    await repository.store(
+        response_id=uuid.uuid4().hex,
+        leader_id=context.leader_id,
+        group=context.group,
+        year=context.year,
+        month=now.year * 100 + now.month,
+        answers=answers,
+    )
+    await repository.add_leader_totals(
+        [
+            {"leader_id": context.leader_id, "question_id": qid, "group": context.group}
+            | _counters(value)
+            for qid, value in answers
+        ]
+    )
+    responses = await repository.count_response(context.leader_id, context.group)
+    shard = random.randrange(NATIONAL_SHARDS)  # noqa: S311 - spreads writes, not a secret
+    national: dict[str, dict[str, Any]] = defaultdict(dict)
+    for qid, value in answers:
+        if theme_of[qid] == CORE_THEME:
+            national[qid] = {
+                "year": context.year,
+                "sector": context.sector,
+                "level": context.level,
+                "question_id": qid,
+                "group": context.group,
+                "shard": shard,
+            } | _counters(value)
+    await repository.add_national_totals(list(national.values()))
+    if responses == 1:
+        await repository.add_national_leader(
+            year=context.year, sector=context.sector, level=context.level, shard=shard
+        )
+    return ResponseReceipt(group=Group(context.group), answers=len(answers))

@@ -1,0 +1,18 @@
+"""Evaluation settings: `EVALUATION_*` variables plus the `LEKO_*` ones every service shares."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from leko_kit.settings import ReplicaSettings, shared
+
+
+class EvaluationSettings(ReplicaSettings):
+    """`EVALUATION_DATABASE_URL`, `EVALUATION_MAX_BODY_BYTES`; the port is
+    `LEKO_EVALUATION_PORT`."""
+
+    model_config = SettingsConfigDict(env_prefix="EVALUATION_")
+
+    service_name: str = "evaluation"
+    port: int = Field(8002, validation_alias=shared("LEKO_EVALUATION_PORT"))
