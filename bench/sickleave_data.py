@@ -19,17 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-FIELDS = (
-    "source_system",
-    "source_record_id",
-    "employee_ref",
-    "org_code",
-    "job_group",
-    "cause",
-    "start_date",
-    "end_date",
-    "fraction",
-)
+from leko_sickleave.absences.schemas import FIELDS
+
 SOURCE_SYSTEMS = ("kmd-opus", "silkeborg-data", "statens-lon")
 JOB_GROUPS = (
     "pædagog",

@@ -17,15 +17,18 @@ import asyncio
 import contextlib
 import zlib
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import structlog
+from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.db import Database
 from leko_kit.middleware import ROUTINE_USER_AGENT
+from leko_kit.observability import ReadinessCheck
 from leko_kit.scope import lineage_query
 from leko_kit.tables import ReplicaCursor, ReplicatedOrganisation
 
@@ -178,3 +181,28 @@ async def apply_changes(
             await session.flush()
             await on_move(session, row.code, former, await _ancestors(session, row.code))
     return applied
+
+
+async def start_replica(app: FastAPI, stack: AsyncExitStack) -> None:
+    """Start-up step of a service with a replica in `app.state.replica`: follow the registry's
+    change feed for the life of the process."""
+    replica: OrganisationReplica = app.state.replica
+    task = await replica.start()
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await replica.close()
+
+    stack.push_async_callback(stop)
+
+
+def replica_ready(app: FastAPI) -> ReadinessCheck:
+    """Readiness check: the replica in `app.state.replica` has caught up once."""
+
+    async def check() -> None:
+        replica: OrganisationReplica = app.state.replica
+        await replica.ready()
+
+    return check

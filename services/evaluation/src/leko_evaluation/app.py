@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from contextlib import AsyncExitStack
-
 from fastapi import FastAPI
 
 from leko_evaluation.evaluations.routes import router as evaluations_router
@@ -16,8 +12,7 @@ from leko_evaluation.responses.routes import router as responses_router
 from leko_evaluation.settings import EvaluationSettings
 from leko_evaluation.statistics.routes import router as statistics_router
 from leko_kit.app import create_service_app
-from leko_kit.observability import ReadinessCheck
-from leko_kit.replica import OrganisationReplica
+from leko_kit.replica import OrganisationReplica, replica_ready, start_replica
 from leko_kit.tables import utcnow
 
 DESCRIPTION = """\
@@ -46,28 +41,6 @@ TAGS = [
 ]
 
 
-async def _start_replica(app: FastAPI, stack: AsyncExitStack) -> None:
-    """Follow the registry's change feed for the life of the process."""
-    replica: OrganisationReplica = app.state.replica
-    task = await replica.start()
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await replica.close()
-
-    stack.push_async_callback(stop)
-
-
-def _replica_ready(app: FastAPI) -> ReadinessCheck:
-    async def check() -> None:
-        replica: OrganisationReplica = app.state.replica
-        await replica.ready()
-
-    return check
-
-
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     settings = settings or EvaluationSettings()
     app = create_service_app(
@@ -83,8 +56,8 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             research_router,
         ],
         openapi_tags=TAGS,
-        on_startup=[_start_replica],
-        readiness={"replica": _replica_ready},
+        on_startup=[start_replica],
+        readiness={"replica": replica_ready},
     )
     app.state.replica = OrganisationReplica(
         database=app.state.database,

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from contextlib import AsyncExitStack
-
 from fastapi import FastAPI
 
 from leko_kit.app import create_service_app
-from leko_kit.observability import ReadinessCheck
-from leko_kit.replica import OrganisationReplica
+from leko_kit.openapi import with_component_schemas
+from leko_kit.replica import OrganisationReplica, replica_ready, start_replica
 from leko_sickleave.absences.routes import BATCH_PATH
 from leko_sickleave.absences.routes import router as absences_router
 from leko_sickleave.absences.schemas import AbsenceBatch
 from leko_sickleave.benchmarks.routes import router as benchmarks_router
 from leko_sickleave.hotspots.routes import router as hotspots_router
-from leko_sickleave.openapi import with_component_schemas
 from leko_sickleave.reorganisation import move_subtree
 from leko_sickleave.settings import SickleaveSettings
 from leko_sickleave.staffing.routes import router as staffing_router
@@ -48,28 +43,6 @@ TAGS = [
 ]
 
 
-async def _start_replica(app: FastAPI, stack: AsyncExitStack) -> None:
-    """Follow the registry's change feed for the life of the process."""
-    replica: OrganisationReplica = app.state.replica
-    task = await replica.start()
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await replica.close()
-
-    stack.push_async_callback(stop)
-
-
-def _replica_ready(app: FastAPI) -> ReadinessCheck:
-    async def check() -> None:
-        replica: OrganisationReplica = app.state.replica
-        await replica.ready()
-
-    return check
-
-
 def create_app(settings: SickleaveSettings | None = None) -> FastAPI:
     settings = settings or SickleaveSettings()
     app = create_service_app(
@@ -85,8 +58,8 @@ def create_app(settings: SickleaveSettings | None = None) -> FastAPI:
             hotspots_router,
         ],
         openapi_tags=TAGS,
-        on_startup=[_start_replica],
-        readiness={"replica": _replica_ready},
+        on_startup=[start_replica],
+        readiness={"replica": replica_ready},
         streaming_paths=(BATCH_PATH,),
     )
     app.state.replica = OrganisationReplica(

@@ -39,19 +39,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_sickleave.absences.contributions import LENGTH_LIMITS, SpellRow, open_horizon
 from leko_sickleave.danish_calendar import FIRST_DATE, LAST_DATE, month_index, working_days
+from leko_sickleave.models import Spell
 from leko_sickleave.organisations import OrgTree
 
-_SPELL_COLUMNS = (
-    "source_system",
-    "source_record_id",
-    "employee_ref",
-    "org_code",
-    "job_group",
-    "cause",
-    "start_date",
-    "end_date",
-    "fraction_units",
-)
+# The stored columns of a spell, in table order (`fraction` is kept in integer units).
+_SPELL_COLUMNS = tuple(column.name for column in Spell.__table__.columns)
 _VALUES = _SPELL_COLUMNS[2:]
 _MONTHS = [f"month_{number:02d}" for number in range(1, 13)]
 # A COPY of this many bytes of CSV text at most; a chunk of the body is sent in pieces.
