@@ -1,5 +1,5 @@
 """Anonymity by construction: nothing links a response to its token or invitation; tokens
-never reach the log; the suppression rules on their own."""
+never reach the log; means and gaps on their own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 from evaluation_factories import DURING, Clock, add_leaders, create_round, leader, respond
 from sqlalchemy import inspect, select
 
-from leko_evaluation.anonymity import complementary
 from leko_evaluation.models import Answer, Base, Invitation, Response
 from leko_evaluation.stats import Counts, gap, pooled
 from leko_evaluation.tokens import token_hash
@@ -91,22 +90,3 @@ def test_means_exclude_dont_know_and_pool_by_answer() -> None:
     assert pooled([Counts(n5=1), Counts(n1=3)]).mean == 2.0  # (5 + 1 + 1 + 1) / 4
     assert gap(4.0, 3.25) == 0.75
     assert gap(None, 3.0) is None
-
-
-def test_complementary_suppression() -> None:
-    sizes = {"total": 20, "a": 2, "b": 8, "c": 10}
-    equations = [("total", ["a", "b", "c"])]
-    # One small part alone would be total − b − c: the smallest other part goes too.
-    assert complementary(sizes, {"a"}, equations) == {"b"}
-    # Two hidden parts protect each other.
-    assert complementary(sizes, {"a", "b"}, equations) == set()
-    # Empty parts need no protection.
-    assert complementary({"total": 2, "a": 2, "b": 0}, {"a"}, [("total", ["a", "b"])]) == {"total"}
-    # Cascades through a second equation.
-    sizes2 = {"t": 30, "x": 12, "y": 18, "x1": 2, "x2": 10, "y1": 9, "y2": 9}
-    equations2 = [("t", ["x", "y"]), ("x", ["x1", "x2"]), ("y", ["y1", "y2"])]
-    assert complementary(sizes2, {"x1"}, equations2) == {"x2"}
-    # With x withheld, t − x would give y away (so y goes), and y — withheld but with both
-    # parts shown — would be y1 + y2 (so y1 goes); then four unknowns, three equations.
-    assert complementary(sizes2, {"x1", "x"}, equations2) == {"y", "y1"}
-    assert complementary({"t": 20, "a": 10, "b": 10}, {"t"}, [("t", ["a", "b"])]) == {"a"}

@@ -28,7 +28,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_evaluation.anonymity import COMPLEMENTARY_REASON, below_reason, complementary
 from leko_evaluation.auth import in_read_scope, not_found_evaluation
 from leko_evaluation.evaluations.schemas import GroupRate
 from leko_evaluation.evaluations.service import rate
@@ -55,6 +54,7 @@ from leko_evaluation.stats import Counts, gap, notable, pooled, rounded
 from leko_kit.auth import Principal, Role
 from leko_kit.problems import Conflict, NotFound
 from leko_kit.scope import OrgHierarchy, covers
+from leko_kit.suppression import COMPLEMENTARY_REASON, below_reason, complementary
 
 NATIONAL_THRESHOLD = 5
 ALL_LEVELS = "all"

@@ -16,7 +16,6 @@ from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_evaluation.anonymity import COMPLEMENTARY_REASON, complementary
 from leko_evaluation.questionnaire import parse_content
 from leko_evaluation.statistics.repository import StatisticsRepository
 from leko_evaluation.statistics.schemas import (
@@ -26,6 +25,7 @@ from leko_evaluation.statistics.schemas import (
     NationalYear,
 )
 from leko_evaluation.stats import Counts, rounded
+from leko_kit.suppression import COMPLEMENTARY_REASON, complementary
 
 MIN_RESPONDENTS = 5
 MIN_LEADERS = 3

@@ -1,5 +1,5 @@
-"""Suppression rules (SPEC §3): no aggregate over fewer respondents than the threshold, and no
-suppressed cell recoverable by subtraction.
+"""Suppression rules shared by every service that publishes aggregates (SPEC §3): no aggregate
+over fewer respondents than the threshold, and no suppressed cell recoverable by subtraction.
 
 `complementary` works on a table of cells and the equations that tie totals to their parts
 (a sector's total is the sum of its levels, ...). An equation with exactly one withheld,
