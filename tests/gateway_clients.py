@@ -8,12 +8,23 @@ import httpx
 
 
 def create_client(
-    gateway: httpx.Client, admin: dict[str, str], *, roles: list[str], scope: list[str]
+    gateway: httpx.Client,
+    admin: dict[str, str],
+    *,
+    roles: list[str],
+    scope: list[str],
+    leader_ref: str | None = None,
 ) -> str:
-    """A new gateway client with one API key; returns the key."""
+    """A new gateway client with one API key (a `leader` client bound to `leader_ref`);
+    returns the key."""
     created = gateway.post(
         "/gateway/v1/clients",
-        json={"name": f"test-{uuid.uuid4().hex[:6]}", "roles": roles, "scope": scope},
+        json={
+            "name": f"test-{uuid.uuid4().hex[:6]}",
+            "roles": roles,
+            "scope": scope,
+            "leader_ref": leader_ref,
+        },
         headers=admin,
     )
     assert created.status_code == 201, created.text

@@ -2,9 +2,10 @@
 
 Institutions (schools, daycare, after-school care, elderly care, ...) for several
 municipalities and a region, so that the registry and the services that build on it have
-realistic organisations to show, and a year of staffing and sick leave for them (see
-`sickleave_demo`). Loading twice changes nothing (existing codes are skipped; the same spells
-come back unchanged).
+realistic organisations to show, a year of staffing and sick leave for them (see
+`sickleave_demo`) and this year's leader-evaluation rounds (see `evaluation_demo`). Loading
+twice changes nothing (existing codes and rounds are skipped; the same spells come back
+unchanged).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from leko_cli.sickleave_demo import Institution, SickLeaveLoad, load_sick_leave, request
+from leko_cli.evaluation_demo import EvaluationLoad, load_evaluations
+from leko_cli.gateway_api import request
+from leko_cli.sickleave_demo import Institution, SickLeaveLoad, load_sick_leave
 
 # Municipality code → (short name used in codes, Danish area name)
 MUNICIPALITIES = {
@@ -84,16 +87,18 @@ class DemoLoad:
     organisations_created: int
     organisations_existing: int
     sick_leave: SickLeaveLoad
+    evaluation: EvaluationLoad
 
     def summary(self) -> str:
         return (
             f"demo data: {self.organisations_created} organisations created, "
-            f"{self.organisations_existing} already there\n{self.sick_leave.summary()}"
+            f"{self.organisations_existing} already there\n{self.sick_leave.summary()}\n"
+            f"{self.evaluation.summary()}"
         )
 
 
 def load_demo_data(gateway_url: str, admin_key: str) -> DemoLoad:
-    """Create the demo organisations, then their year of sick leave."""
+    """Create the demo organisations, then their year of sick leave and their evaluations."""
     created = existing = 0
     organisations = demo_organisations()
     with httpx.Client(
@@ -115,7 +120,8 @@ def load_demo_data(gateway_url: str, admin_key: str) -> DemoLoad:
             for organisation in organisations
         ]
         sick_leave = load_sick_leave(client, institutions, demo_scope())
-    return DemoLoad(created, existing, sick_leave)
+        evaluation = load_evaluations(client, organisations)
+    return DemoLoad(created, existing, sick_leave, evaluation)
 
 
 def load_demo(gateway_url: str, admin_key: str) -> str:

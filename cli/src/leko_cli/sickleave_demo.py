@@ -39,6 +39,13 @@ from typing import Any
 
 import httpx
 
+from leko_cli.gateway_api import (
+    REPLICA_WAIT_SECONDS,
+    check,
+    find_or_create_client,
+    post_until_known,
+    request,
+)
 from leko_sickleave.absences.schemas import FIELDS
 from leko_sickleave.danish_calendar import is_working_day
 
@@ -49,7 +56,6 @@ DEMO_CLIENT_NAME = "LEKO demo: lønsystem (sick-leave reporter)"
 EXTRACT_DATE = date(YEAR + 1, 1, 31)  # spells running on this day are reported open
 # Agreed monthly hours of a full-time employee (normtid: 37 hours a week, 52/12 weeks a month).
 FULL_TIME_MONTH_HOURS = 37 * 52 / 12
-REPLICA_WAIT_SECONDS = 60.0
 
 # Relative chance that a spell starts on a working day of each month (January first).
 SEASON = (1.7, 1.55, 1.25, 0.95, 0.85, 0.8, 0.5, 0.75, 0.95, 1.0, 1.15, 1.25)
@@ -336,45 +342,6 @@ def generate(institutions: Sequence[Institution], seed: int = SEED) -> DemoSickL
 # Posting through the gateway.
 
 
-def request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """A request that waits out rate limits (429) and a briefly unavailable upstream."""
-    deadline = time.monotonic() + 30.0
-    while True:
-        response = client.request(method, url, **kwargs)
-        if response.status_code not in (429, 502, 503, 504) or time.monotonic() > deadline:
-            return response
-        retry_after = response.headers.get("retry-after", "")
-        time.sleep(min(5.0, float(retry_after)) if retry_after.isdigit() else 0.5)
-
-
-def _check(response: httpx.Response, what: str, *expected: int) -> dict[str, Any]:
-    if response.status_code not in (expected or (200,)):
-        raise RuntimeError(f"demo {what} was refused: {response.status_code} {response.text}")
-    body: dict[str, Any] = response.json() if response.content else {}
-    return body
-
-
-def _reporter_client(admin: httpx.Client, scope: list[str]) -> str:
-    """The demo's payroll client (created once, found by name afterwards)."""
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = _check(request(admin, "GET", "/gateway/v1/clients", params=params), "client list")
-        for client in page["items"]:
-            if client["name"] == DEMO_CLIENT_NAME and sorted(client["scope"]) == sorted(scope):
-                return str(client["client_id"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    created = request(
-        admin,
-        "POST",
-        "/gateway/v1/clients",
-        json={"name": DEMO_CLIENT_NAME, "roles": ["reporter"], "scope": scope, "leader_ref": None},
-    )
-    return str(_check(created, "reporter client", 201)["client_id"])
-
-
 def _wait_for_replica(admin: httpx.Client, org_code: str) -> None:
     """Until the sick-leave service has replicated `org_code` from the registry's feed."""
     deadline = time.monotonic() + REPLICA_WAIT_SECONDS
@@ -389,20 +356,6 @@ def _wait_for_replica(admin: httpx.Client, org_code: str) -> None:
                 f"{response.status_code} {response.text}"
             )
         time.sleep(0.25)
-
-
-def _post_until_known(client: httpx.Client, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
-    """POST, retrying while a 422 says only that organisations are not yet replicated."""
-    deadline = time.monotonic() + REPLICA_WAIT_SECONDS
-    while True:
-        response = request(client, "POST", url, **kwargs)
-        unknown = response.status_code == 422 and all(
-            "unknown organisation" in error.get("message", "")
-            for error in response.json().get("errors", [{}])
-        )
-        if not unknown or time.monotonic() > deadline:
-            return _check(response, what)
-        time.sleep(0.5)
 
 
 @dataclass
@@ -425,8 +378,8 @@ def load_sick_leave(
     """Generate the year and post it with a short-lived reporter key for the demo scope."""
     demo = generate(institutions)
     _wait_for_replica(admin, institutions[-1].code)
-    client_id = _reporter_client(admin, scope)
-    key = _check(
+    client_id = find_or_create_client(admin, name=DEMO_CLIENT_NAME, roles=["reporter"], scope=scope)
+    key = check(
         request(admin, "POST", f"/gateway/v1/clients/{client_id}/keys", json={"expires_at": None}),
         "reporter key",
         201,
@@ -440,7 +393,7 @@ def load_sick_leave(
         ) as reporter:
             for batch in _batches(demo.staffing, 10_000):
                 staffing.add(
-                    _post_until_known(
+                    post_until_known(
                         reporter,
                         "/sickleave/v1/staffing/batch",
                         "staffing",
@@ -448,7 +401,7 @@ def load_sick_leave(
                     )
                 )
             spells.add(
-                _post_until_known(
+                post_until_known(
                     reporter,
                     "/sickleave/v1/absences/batch",
                     "absence spells",
