@@ -25,6 +25,7 @@ def test_defaults() -> None:
     assert settings.upstreams == {
         "registry": "http://127.0.0.1:8001",
         "evaluation": "http://127.0.0.1:8002",
+        "surveys": "http://127.0.0.1:8003",
         "sickleave": "http://127.0.0.1:8004",
     }
     assert settings.upload_paths == ["/sickleave/v1/absences/batch"]

@@ -87,6 +87,11 @@ async def patch_note(
     return NoteRead(ref=note.ref, text=note.text)
 
 
+@router.post("/{ref}/secrets", status_code=201)
+async def issue_secret(ref: str) -> dict[str, str]:
+    return {"ref": ref, "secret": f"shown-once-{ref}"}
+
+
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals: postgres://user:pw@db-host-7")
@@ -109,7 +114,13 @@ async def sample_app(sample_db: str, internal_keys: InternalKeys) -> AsyncIterat
         internal_token_public_key=internal_keys.public_pem,
         max_body_bytes=2048,
     )
-    app = create_service_app(settings=settings, title="sample", description="", routers=[router])
+    app = create_service_app(
+        settings=settings,
+        title="sample",
+        description="",
+        routers=[router],
+        secret_paths=(r"/v1/notes/[a-z]+/secrets",),
+    )
     async with app.state.database.engine.begin() as connection:
         for metadata in (Base.metadata, idempotency_metadata, replica_metadata):
             await connection.run_sync(metadata.create_all)

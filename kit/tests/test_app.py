@@ -158,6 +158,19 @@ async def test_idempotent_replay_and_reuse(
     assert [n["ref"] for n in (await client.get("/v1/notes")).json()["items"]] == ["a"]
 
 
+async def test_secret_responses_are_never_stored_for_replay(
+    client: httpx.AsyncClient, internal_keys: InternalKeys
+) -> None:
+    key = {"Idempotency-Key": "k-secret"}
+    for _ in range(2):
+        response = await client.post("/v1/notes/a/secrets", headers=reporter(internal_keys) | key)
+        assert response.status_code == 201 and "idempotent-replayed" not in response.headers
+    note = await client.post(
+        "/v1/notes", json={"ref": "a", "text": "x"}, headers=reporter(internal_keys) | key
+    )
+    assert note.status_code == 201 and "idempotent-replayed" not in note.headers
+
+
 async def test_idempotency_keys_are_per_client(
     client: httpx.AsyncClient, internal_keys: InternalKeys
 ) -> None:

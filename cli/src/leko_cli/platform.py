@@ -38,6 +38,7 @@ class Component:
 SERVICES: tuple[Component, ...] = (
     Component("registry", "leko_registry", 8001, seeded=True),
     Component("evaluation", "leko_evaluation", 8002, seeded=True),
+    Component("surveys", "leko_surveys", 8003, seeded=True),
     Component("sickleave", "leko_sickleave", 8004),
 )
 GATEWAY = Component("gateway", "leko_gateway", 8000)

@@ -58,7 +58,9 @@ class GatewaySettings(ServiceSettings):
     )
     redis_url: str | None = Field(None, validation_alias=shared("LEKO_REDIS_URL"))
 
-    services: CommaList = Field(default_factory=lambda: ["registry", "evaluation", "sickleave"])
+    services: CommaList = Field(
+        default_factory=lambda: ["registry", "evaluation", "surveys", "sickleave"]
+    )
     # Filled from LEKO_<NAME>_URL for every service in `services` (see `_resolve_upstreams`).
     upstreams: dict[str, str] = Field(default_factory=dict)
 

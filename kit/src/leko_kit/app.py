@@ -7,6 +7,7 @@ the problem handlers, the health routes and the service's routers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -35,8 +36,11 @@ def create_service_app(
     on_startup: Sequence[LifespanHook] = (),
     readiness: dict[str, Callable[[FastAPI], ReadinessCheck]] | None = None,
     streaming_paths: tuple[str, ...] = (),
+    secret_paths: tuple[str, ...] = (),
 ) -> FastAPI:
-    """Build a service app. `on_startup` hooks may push clean-ups onto the exit stack."""
+    """Build a service app. `on_startup` hooks may push clean-ups onto the exit stack.
+    `secret_paths` (regular expressions of whole paths) answer with secrets shown once, such
+    as invitation tokens: `Idempotency-Key` is not honoured there, so no copy is stored."""
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
@@ -69,7 +73,11 @@ def create_service_app(
         app.include_router(router)
 
     # add_middleware puts the last one added outermost.
-    app.add_middleware(IdempotencyMiddleware, exempt_paths=streaming_paths)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        exempt_paths=streaming_paths,
+        exempt_patterns=tuple(re.compile(path) for path in secret_paths),
+    )
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(PrincipalMiddleware, verifier=lambda: app.state.verifier)
     app.add_middleware(

@@ -3,12 +3,14 @@
 Same key and same body: the stored response is replayed with `Idempotent-Replayed: true`.
 Same key, other body: 422. The same key while the first request is still running: 409.
 Keys are per client and kept for 24 hours. Server errors (5xx) are not stored, so a retry
-runs again. Streaming upload routes are exempt: they are idempotent by their natural keys.
+runs again. Streaming upload routes are exempt: they are idempotent by their natural keys;
+so are routes whose responses hold secrets shown once (the store would keep them).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -32,9 +34,16 @@ def _valid_key(key: str) -> bool:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, exempt_paths: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        exempt_paths: tuple[str, ...] = (),
+        exempt_patterns: tuple[re.Pattern[str], ...] = (),
+    ) -> None:
         self.app = app
         self.exempt_paths = exempt_paths
+        self.exempt_patterns = exempt_patterns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = header(scope, IDEMPOTENCY_HEADER) if scope["type"] == "http" else None
@@ -42,6 +51,7 @@ class IdempotencyMiddleware:
             key is None
             or scope["method"] != "POST"
             or (self.exempt_paths and scope["path"].startswith(self.exempt_paths))
+            or any(pattern.fullmatch(scope["path"]) for pattern in self.exempt_patterns)
         ):
             await self.app(scope, receive, send)
             return

@@ -1,28 +1,5 @@
-"""Request dependencies shared by the evaluation routes: the organisation replica and the
-clock (replaceable in tests, so that rounds can be opened and closed without waiting)."""
+"""Moved to the kit (`leko_kit.dependencies`); this name stays for the modules that import it."""
 
-from __future__ import annotations
+from leko_kit.dependencies import Now, Replica
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import Depends, Request
-
-from leko_kit.replica import OrganisationReplica
-
-Clock = Callable[[], datetime]
-
-
-def get_replica(request: Request) -> OrganisationReplica:
-    replica: OrganisationReplica = request.app.state.replica
-    return replica
-
-
-def get_now(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock()
-
-
-Replica = Annotated[OrganisationReplica, Depends(get_replica)]
-Now = Annotated[datetime, Depends(get_now)]
+__all__ = ["Now", "Replica"]

@@ -1,19 +1,5 @@
-"""Invitation tokens: 256 random bits, URL-safe, shown once; LEKO stores only their SHA-256.
+"""Moved to the kit (`leko_kit.tokens`); this name stays for the modules that import it."""
 
-A fast hash is enough (unlike for passwords): a token has 256 bits of entropy, so there is no
-dictionary to try, and hashing stays cheap on the response path."""
+from leko_kit.tokens import new_token, token_hash
 
-from __future__ import annotations
-
-import hashlib
-import secrets
-
-TOKEN_BYTES = 32
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+__all__ = ["new_token", "token_hash"]
