@@ -45,7 +45,7 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import TypeVar
 
-from leko_kit.suppression import COMPLEMENTARY_REASON, below_reason, complementary
+from leko_kit.suppression import COMPLEMENTARY_REASON, below_reason, complementary, fewer_than
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -258,7 +258,8 @@ def suppressed_cells(
     (municipality, its institutions)."""
     small = {cell for cell, n in sizes.items() if below_threshold(n, threshold)}
     reasons = dict.fromkeys(small, below_reason(threshold))
-    reasons.update(dict.fromkeys(complementary(sizes, small, equations), COMPLEMENTARY_REASON))
+    extra = complementary(sizes, small, equations, too_small=fewer_than(threshold, sizes))
+    reasons.update(dict.fromkeys(extra, COMPLEMENTARY_REASON))
     return reasons
 
 

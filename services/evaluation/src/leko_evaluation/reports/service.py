@@ -54,7 +54,12 @@ from leko_evaluation.stats import Counts, gap, notable, pooled, rounded
 from leko_kit.auth import Principal, Role
 from leko_kit.problems import Conflict, NotFound
 from leko_kit.scope import OrgHierarchy, covers
-from leko_kit.suppression import COMPLEMENTARY_REASON, below_reason, complementary
+from leko_kit.suppression import (
+    COMPLEMENTARY_REASON,
+    below_reason,
+    complementary,
+    fewer_than,
+)
 
 NATIONAL_THRESHOLD = 5
 ALL_LEVELS = "all"
@@ -355,7 +360,7 @@ async def organisation_report(
     sizes = {cell: sum(responded[b] for b in blocks) for cell, blocks in members.items()}
     suppressed = {cell for cell, n in sizes.items() if n < threshold}
     equations = [((ALL_LEVELS, g.value), [(lv.value, g.value) for lv in LEVELS]) for g in GROUPS]
-    extra = complementary(sizes, suppressed, equations)
+    extra = complementary(sizes, suppressed, equations, too_small=fewer_than(threshold, sizes))
 
     by_block: dict[tuple[int, str], dict[str, Counts]] = defaultdict(dict)
     for (lid, block_group, qid), value in totals.items():

@@ -13,6 +13,7 @@ year; analysts (and `national_admin`) the breakdown.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +47,18 @@ def _reason(respondents: int, leaders: int) -> str | None:
     if leaders < MIN_LEADERS:
         return f"fewer than {MIN_LEADERS} leaders"
     return None
+
+
+def _pooled_too_small(
+    respondents: Mapping[Key, int], leaders: Mapping[Key, int]
+) -> Callable[[Collection[Key]], bool]:
+    """Withheld cells pooled must still pass both rules of `_reason`."""
+
+    def too_small(cells: Collection[Key]) -> bool:
+        pooled = _reason(sum(respondents[k] for k in cells), sum(leaders[k] for k in cells))
+        return pooled is not None
+
+    return too_small
 
 
 async def overview(
@@ -92,7 +105,9 @@ async def overview(
             ((None, None), [(None, lv) for lv in LEVEL_CODES]),
             ((None, None), [(s, lv) for s in SECTORS for lv in LEVEL_CODES]),
         ]
-        extra = complementary(sizes, withheld, equations)
+        extra = complementary(
+            sizes, withheld, equations, too_small=_pooled_too_small(sizes, cell_leaders)
+        )
         shown: list[NationalCell] = []
         for key in keys:
             key_sector, key_level = key
