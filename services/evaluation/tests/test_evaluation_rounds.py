@@ -25,6 +25,7 @@ from sqlalchemy import select
 from leko_evaluation.models import Evaluation, Invitation, Leader
 from leko_evaluation.tokens import token_hash
 from leko_kit.db import Database
+from leko_kit.tables import IdempotencyRecord
 from leko_kit.testing import InternalKeys
 
 pytestmark = pytest.mark.anyio
@@ -308,3 +309,22 @@ async def test_a_closed_round_takes_no_leaders_and_closing(
         f"{url}/leaders", json={"leaders": [leader("a")]}, headers=org_admin(internal_keys)
     )
     assert late.status_code == 409
+
+
+async def test_tokens_are_not_kept_for_idempotent_replays(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    evaluation = await create_round(client, internal_keys)
+    url = f"/v1/evaluations/{evaluation['id']}/leaders"
+    key = {"Idempotency-Key": "leaders-1"}
+    first = await client.post(
+        url, json={"leaders": [leader("a")]}, headers=org_admin(internal_keys) | key
+    )
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    assert await count(database, IdempotencyRecord) == 0
+    # A retry is not replayed (that would need the tokens stored): the leader is there already.
+    again = await client.post(
+        url, json={"leaders": [leader("a")]}, headers=org_admin(internal_keys) | key
+    )
+    assert again.status_code == 409
+    assert "Already in this round: a" in again.json()["detail"]

@@ -41,6 +41,10 @@ TAGS = [
 ]
 
 
+# Adding leaders answers with their invitation tokens, shown once: no replay copy is kept.
+LEADERS_PATH = r"/v1/evaluations/[0-9]+/leaders"
+
+
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     settings = settings or EvaluationSettings()
     app = create_service_app(
@@ -58,6 +62,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         on_startup=[start_replica],
         readiness={"replica": replica_ready},
+        secret_paths=(LEADERS_PATH,),
     )
     app.state.replica = OrganisationReplica(
         database=app.state.database,
