@@ -92,6 +92,12 @@ async def issue_secret(ref: str) -> dict[str, str]:
     return {"ref": ref, "secret": f"shown-once-{ref}"}
 
 
+@router.post("/{ref}/reactions", status_code=201)
+async def react(ref: str, body: dict[str, str]) -> dict[str, str]:
+    """A public write, as a respondent's answer by invitation token is."""
+    return {"ref": ref, "reaction": body["reaction"]}
+
+
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals: postgres://user:pw@db-host-7")

@@ -184,6 +184,20 @@ async def test_idempotency_keys_are_per_client(
     assert second.status_code == 201 and "idempotent-replayed" not in second.headers
 
 
+async def test_idempotency_keys_of_anonymous_callers_are_not_honoured(
+    client: httpx.AsyncClient,
+) -> None:
+    # Without a client to scope them to, keys would be one namespace shared by everyone: one
+    # caller could block another's key, and the store would keep what anonymous callers sent.
+    key = {"Idempotency-Key": "1"}
+    first = await client.post("/v1/notes/a/reactions", json={"reaction": "+1"}, headers=key)
+    other = await client.post("/v1/notes/b/reactions", json={"reaction": "-1"}, headers=key)
+    again = await client.post("/v1/notes/a/reactions", json={"reaction": "+1"}, headers=key)
+    assert [r.status_code for r in (first, other, again)] == [201, 201, 201]
+    assert other.json() == {"ref": "b", "reaction": "-1"}
+    assert not any("idempotent-replayed" in r.headers for r in (first, other, again))
+
+
 async def test_stale_if_match_is_412(
     client: httpx.AsyncClient, internal_keys: InternalKeys
 ) -> None:

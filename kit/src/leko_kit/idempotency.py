@@ -4,7 +4,10 @@ Same key and same body: the stored response is replayed with `Idempotent-Replaye
 Same key, other body: 422. The same key while the first request is still running: 409.
 Keys are per client and kept for 24 hours. Server errors (5xx) are not stored, so a retry
 runs again. Streaming upload routes are exempt: they are idempotent by their natural keys;
-so are routes whose responses hold secrets shown once (the store would keep them).
+so are routes whose responses hold secrets shown once (the store would keep them). Callers
+without credentials (respondents answering by invitation token) are not given keys: with no
+client to scope them to, every such caller would share one namespace, able to block another's
+key, and the store would keep what they sent; their writes are one-time by their token.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class IdempotencyMiddleware:
             or scope["method"] != "POST"
             or (self.exempt_paths and scope["path"].startswith(self.exempt_paths))
             or any(pattern.fullmatch(scope["path"]) for pattern in self.exempt_patterns)
+            or (principal := principal_from_scope(scope)) is None
         ):
             await self.app(scope, receive, send)
             return
@@ -65,8 +69,7 @@ class IdempotencyMiddleware:
             return
         database: Database = scope["app"].state.database
         body = await _read_body(receive)
-        principal = principal_from_scope(scope)
-        client_id = principal.client_id if principal else "anonymous"
+        client_id = principal.client_id
         request_hash = hashlib.sha256(
             b"\0".join([scope["method"].encode(), scope["path"].encode(), body])
         ).hexdigest()
