@@ -162,15 +162,25 @@ def running_platform(databases: Databases, extra_env: Mapping[str, str]) -> Iter
 
 
 def create_client(
-    platform: Platform, name: str, roles: Sequence[str], scope: Sequence[str]
+    platform: Platform,
+    name: str,
+    roles: Sequence[str],
+    scope: Sequence[str],
+    *,
+    leader_ref: str | None = None,
 ) -> tuple[str, str]:
     """A new gateway client and an API key for it, through the admin API with the bootstrap
-    admin key: (client_id, api_key)."""
+    admin key: (client_id, api_key). `leader_ref` binds a `leader` client to its leader."""
     admin = {"X-API-Key": platform.secrets.admin_key}
     with httpx.Client(base_url=platform.gateway_url, headers=admin, timeout=10) as client:
         created = client.post(
             "/gateway/v1/clients",
-            json={"name": name, "roles": list(roles), "scope": list(scope), "leader_ref": None},
+            json={
+                "name": name,
+                "roles": list(roles),
+                "scope": list(scope),
+                "leader_ref": leader_ref,
+            },
         )
         created.raise_for_status()
         client_id = str(created.json()["client_id"])
@@ -197,3 +207,35 @@ def reset_peak_memory(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from `/proc/<pid>/stat`."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based, man proc).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine has spent busy so far (not idle or waiting for
+    I/O), from `/proc/stat`."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    busy = sum(values[:8]) - values[3] - values[4]  # without idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(databases: Databases) -> float:
+    """CPU time used so far by the PostgreSQL backends serving `databases` (found by their
+    process titles, `postgres: <user> <database> ...`); 0 when PostgreSQL is not local."""
+    names = {make_url(url).database for url in databases.urls.values()}
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if title.startswith("postgres:") and any(f" {name} " in title for name in names):
+                total += cpu_seconds(int(entry.name))
+        except OSError:
+            continue
+    return total

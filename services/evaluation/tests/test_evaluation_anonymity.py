@@ -9,10 +9,10 @@ from evaluation_factories import DURING, Clock, add_leaders, create_round, leade
 from sqlalchemy import inspect, select
 
 from leko_evaluation.models import Answer, Base, Invitation, Response
-from leko_evaluation.stats import Counts, gap, pooled
-from leko_evaluation.tokens import token_hash
+from leko_evaluation.stats import Counts, gap, pooled, rounded
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
+from leko_kit.tokens import token_hash
 
 pytestmark = pytest.mark.anyio
 
@@ -90,3 +90,8 @@ def test_means_exclude_dont_know_and_pool_by_answer() -> None:
     assert pooled([Counts(n5=1), Counts(n1=3)]).mean == 2.0  # (5 + 1 + 1 + 1) / 4
     assert gap(4.0, 3.25) == 0.75
     assert gap(None, 3.0) is None
+
+
+def test_means_are_rounded_once() -> None:
+    # 75,904 / 20,001 = 3.79501…: rounding to 4 decimals first (3.7950) would then give 3.79.
+    assert rounded(Counts(n3=4_100, n4=15_901).mean) == 3.8

@@ -23,10 +23,10 @@ from evaluation_factories import (
 from sqlalchemy import select
 
 from leko_evaluation.models import Evaluation, Invitation, Leader
-from leko_evaluation.tokens import token_hash
 from leko_kit.db import Database
 from leko_kit.tables import IdempotencyRecord
 from leko_kit.testing import InternalKeys
+from leko_kit.tokens import token_hash
 
 pytestmark = pytest.mark.anyio
 

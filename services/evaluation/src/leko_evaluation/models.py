@@ -7,17 +7,19 @@ Anonymity by construction:
 - `responses` keep the leader, the respondent group and the month; no token, no invitation,
   no time stamp finer than the month. Nothing links a response to the invitation it used.
 
-Aggregates (additive counters, updated in the transaction that stores a response, so reports
-never scan answers):
-- `leader_question_totals` per (leader, question, group): how many answered 1, 2, 3, 4, 5 and
-  "ved ikke" — the leader report and the organisation report read these;
+Aggregates (additive counters, updated in the transaction that stores a response):
 - `leader_group_counts` per (leader, group): invited and responded — the response rates;
 - `national_question_totals` per (year, sector, level, core question, group, shard) and
   `national_leaders` per (year, sector, level, shard): the national overview and the
   benchmark. Writers spread over `NATIONAL_SHARDS` rows chosen at random, so concurrent
   responses do not queue on one hot row; readers add the shards up.
 
-Answers stay stored as rows (`answers`) for the research export.
+Answers stay stored as rows (`answers`) for the research export, and the leader and the
+organisation reports count a leader's answers per group and question from them when read (a
+leader's few dozen responses, through `responses.leader_id`). Keeping those counts as
+`leader_question_totals` rows, about 20 upserts per response, was a fifth of the response
+path's database time; the table is no longer written and stays only until a migration drops
+it.
 """
 
 from __future__ import annotations
@@ -133,16 +135,23 @@ class Response(Base):
 
 
 class Answer(Base):
-    """One answer: a value 1–5, or null for "ved ikke / ikke relevant"."""
+    """One answer: a value 1–5, or null for "ved ikke / ikke relevant".
+
+    `response_id` is the response's id without a foreign key (revision 0002): answers are
+    written only together with their response, in one statement, and checking the key cost
+    a lookup of the response per answer, the largest single cost of storing a response."""
 
     __tablename__ = "answers"
 
-    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"), primary_key=True)
+    response_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class LeaderQuestionTotal(Base):
+    """No longer written or read (reports count the answers); kept until a migration drops
+    the table."""
+
     __tablename__ = "leader_question_totals"
 
     leader_id: Mapped[int] = mapped_column(ForeignKey("evaluation_leaders.id"), primary_key=True)

@@ -54,7 +54,7 @@ class Counts:
     def mean(self) -> float | None:
         if not self.answered:
             return None
-        return round(sum(v * n for v, n in enumerate(self.values, start=1)) / self.answered, 4)
+        return sum(v * n for v, n in enumerate(self.values, start=1)) / self.answered
 
     def distribution(self) -> dict[str, int]:
         return dict(zip(DISTRIBUTION_KEYS, (*self.values, self.dont_know), strict=True))

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from leko_evaluation.auth import OrgAdmin
-from leko_evaluation.dependencies import Now, Replica
 from leko_evaluation.evaluations import service
 from leko_evaluation.evaluations.schemas import (
     EvaluationCreate,
@@ -18,6 +17,7 @@ from leko_evaluation.evaluations.schemas import (
 )
 from leko_evaluation.openapi import problems
 from leko_kit.db import ReadSession, Session
+from leko_kit.dependencies import Now, Replica
 from leko_kit.pagination import Page, Pagination
 
 router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])

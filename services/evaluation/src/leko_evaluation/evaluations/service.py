@@ -35,11 +35,11 @@ from leko_evaluation.organisations import OrgTree
 from leko_evaluation.question_sets.repository import QuestionSetRepository
 from leko_evaluation.questionnaire import parse_content
 from leko_evaluation.scale import GROUPS, Level
-from leko_evaluation.tokens import new_token, token_hash
 from leko_kit.auth import Principal
 from leko_kit.pagination import Page, PageParams, encode_cursor
 from leko_kit.problems import Conflict, Forbidden, Unprocessable
 from leko_kit.scope import OrgHierarchy, covers
+from leko_kit.tokens import new_token, token_hash
 
 
 def status_at(evaluation: Evaluation, now: datetime) -> RoundStatus:

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from leko_evaluation.auth import NationalAdmin
-from leko_evaluation.dependencies import Now
 from leko_evaluation.openapi import problems
 from leko_evaluation.question_sets import service
 from leko_evaluation.question_sets.schemas import (
@@ -17,6 +16,7 @@ from leko_evaluation.question_sets.schemas import (
 )
 from leko_kit.auth import OptionalPrincipal
 from leko_kit.db import ReadSession, Session
+from leko_kit.dependencies import Now
 from leko_kit.pagination import Page, Pagination
 
 router = APIRouter(prefix="/v1/question-sets", tags=["question sets"])

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from leko_evaluation.auth import OrgAdmin, ReportReader
-from leko_evaluation.dependencies import Now, Replica
 from leko_evaluation.evaluations.routes import EvaluationId
 from leko_evaluation.openapi import problems
 from leko_evaluation.reports import html, service
 from leko_evaluation.reports.schemas import LeaderReport, OrganisationReport
 from leko_kit.db import ReadSession
+from leko_kit.dependencies import Now, Replica
 
 router = APIRouter(prefix="/v1/evaluations", tags=["reports"])
 

@@ -1,4 +1,6 @@
-"""The leader report and the organisation report, from the write-time aggregates.
+"""The leader report and the organisation report: response rates and the national benchmark
+from the write-time aggregates, answer counts per group and question from the leaders'
+answers (see `repository`).
 
 Leader report: per respondent group, theme and question the mean (answers 1–5; "ved ikke"
 counted in the distribution only) and the distribution; response rates; self–other agreement

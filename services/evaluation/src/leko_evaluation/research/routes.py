@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from leko_evaluation.auth import Researcher
-from leko_evaluation.dependencies import Now
 from leko_evaluation.openapi import problems
 from leko_evaluation.research import service
 from leko_evaluation.research.schemas import DataDictionary
 from leko_kit.db import database_of
+from leko_kit.dependencies import Now
 
 router = APIRouter(prefix="/v1/research-export", tags=["research"])
 

@@ -1,7 +1,17 @@
-"""Every query of the response path; no rules, no commits."""
+"""Every query of the response path; no rules, no commits.
+
+On PostgreSQL the hot path is two statements sent straight to asyncpg (prepared once per
+connection, no SQLAlchemy statement building per request): the invitation's context, then one
+statement that spends the invitation and, only if that succeeded, stores the response with its
+answers and adds it to every aggregate. A single statement is atomic on its own, so it needs
+no BEGIN/COMMIT round trips either. Other databases (SQLite) take the same steps one statement
+at a time inside the request's transaction.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -9,21 +19,90 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_evaluation.aggregates import add_counts
 from leko_evaluation.models import (
     Answer,
     Evaluation,
     Invitation,
     Leader,
     LeaderGroupCount,
-    LeaderQuestionTotal,
     NationalLeaders,
     NationalQuestionTotal,
     QuestionSet,
     Response,
 )
+from leko_kit.aggregates import add_counts, is_postgres
 
 COUNTERS = ("n1", "n2", "n3", "n4", "n5", "dont_know")
+
+_CONTEXT_PG = """
+SELECT i.spent, i."group", l.id, l.display_name, l.sector, l.level, e.id, e.name, e.year,
+       e.opens_at, e.closes_at, e.themes, e.local_questions, q.version, q.published_at
+FROM invitations i
+JOIN evaluation_leaders l ON l.id = i.leader_id
+JOIN evaluations e ON e.id = l.evaluation_id
+JOIN question_sets q ON q.version = e.question_set_version
+WHERE i.token_hash = $1
+"""
+
+
+# Spend the invitation; everything after it reads `spent`, so nothing is written when another
+# request spent the token first. Aggregate rows are added in key order (as `add_counts` does),
+# so concurrent responses lock shared rows in the same order.
+_RECORD_PG = """
+WITH spent AS (
+    UPDATE invitations SET spent = true
+    WHERE token_hash = $1 AND NOT spent
+    RETURNING leader_id
+),
+answered AS (
+    SELECT a.question_id, a.value
+    FROM spent, unnest($7::varchar[], $8::smallint[]) AS a(question_id, value)
+),
+stored AS (
+    INSERT INTO responses (id, leader_id, "group", year, month)
+    SELECT $2::varchar, $3::int, $4::varchar, $5::int, $6::int FROM spent
+    RETURNING id
+),
+stored_answers AS (
+    INSERT INTO answers (response_id, question_id, value)
+    SELECT stored.id, answered.question_id, answered.value FROM stored, answered
+),
+counted AS (
+    UPDATE leader_group_counts SET responded = responded + 1
+    WHERE leader_id = $3::int AND "group" = $4::varchar AND EXISTS (SELECT FROM spent)
+),
+leader AS (
+    UPDATE evaluation_leaders SET responses = responses + 1
+    WHERE id = $3::int AND EXISTS (SELECT FROM spent)
+    RETURNING responses
+),
+national AS (
+    INSERT INTO national_question_totals AS t
+        (year, sector, level, question_id, "group", shard, n1, n2, n3, n4, n5, dont_know)
+    SELECT $5::int, $9::varchar, $10::varchar, question_id, $4::varchar, $11::smallint,
+           coalesce((value = 1)::int, 0),
+           coalesce((value = 2)::int, 0),
+           coalesce((value = 3)::int, 0),
+           coalesce((value = 4)::int, 0),
+           coalesce((value = 5)::int, 0),
+           (value IS NULL)::int
+    FROM answered WHERE question_id = ANY($12::varchar[]) ORDER BY question_id
+    ON CONFLICT (year, sector, level, question_id, "group", shard) DO UPDATE SET
+        n1 = t.n1 + excluded.n1,
+        n2 = t.n2 + excluded.n2,
+        n3 = t.n3 + excluded.n3,
+        n4 = t.n4 + excluded.n4,
+        n5 = t.n5 + excluded.n5,
+        dont_know = t.dont_know + excluded.dont_know
+),
+first_response AS (
+    INSERT INTO national_leaders AS t (year, sector, level, shard, leaders)
+    SELECT $5::int, $9::varchar, $10::varchar, $11::smallint, 1 FROM leader
+    WHERE responses = 1
+    ON CONFLICT (year, sector, level, shard) DO UPDATE SET leaders = t.leaders + 1
+)
+SELECT count(*) FROM spent
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +130,27 @@ class ResponseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def _driver(self) -> Any:
+        """The request's asyncpg connection (in the request's transaction if one began)."""
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+    @property
+    def direct(self) -> bool:
+        """Whether the hot path goes straight to asyncpg (PostgreSQL)."""
+        return is_postgres(self.session)
+
     async def context(self, hashed: str) -> InvitationContext | None:
+        if self.direct:
+            found = await (await self._driver()).fetchrow(_CONTEXT_PG, hashed)
+            if found is None:
+                return None
+            values = list(found)
+            for index in (11, 12):  # json: SQLAlchemy's codec decodes it on its connections
+                if isinstance(values[index], str):
+                    values[index] = json.loads(values[index])
+            return InvitationContext(*values)
         row = (
             await self.session.execute(
                 select(
@@ -122,8 +221,39 @@ class ResponseRepository:
             ],
         )
 
-    async def add_leader_totals(self, rows: list[dict[str, Any]]) -> None:
-        await add_counts(self.session, cast(Table, LeaderQuestionTotal.__table__), rows, COUNTERS)
+    async def record(
+        self,
+        *,
+        hashed: str,
+        response_id: str,
+        leader_id: int,
+        group: str,
+        year: int,
+        month: int,
+        sector: str,
+        level: str,
+        shard: int,
+        answers: Sequence[tuple[str, int | None]],
+        core: Sequence[str],
+    ) -> bool:
+        """PostgreSQL: spend, store and count in one statement; False (and nothing written)
+        when the invitation was spent already."""
+        spent = await (await self._driver()).fetchval(
+            _RECORD_PG,
+            hashed,
+            response_id,
+            leader_id,
+            group,
+            year,
+            month,
+            [question_id for question_id, _ in answers],
+            [value for _, value in answers],
+            sector,
+            level,
+            shard,
+            list(core),
+        )
+        return bool(spent)
 
     async def count_response(self, leader_id: int, group: str) -> int:
         """Count the response for the leader and group; returns the leader's responses."""
