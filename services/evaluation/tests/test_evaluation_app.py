@@ -57,7 +57,6 @@ async def test_upgrade_matches_models_and_downgrade_reverses(database_backend: s
         "invitations",
         "responses",
         "answers",
-        "leader_question_totals",
         "national_question_totals",
         "national_leaders",
         "org_replica",

@@ -20,7 +20,7 @@ from evaluation_factories import (
     respond,
 )
 
-from leko_evaluation.models import Answer, LeaderQuestionTotal, NationalQuestionTotal, Response
+from leko_evaluation.models import Answer, NationalQuestionTotal, Response
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
 
@@ -140,7 +140,6 @@ async def test_answers_must_fit_the_questionnaire(
     assert loc in [error["loc"] for error in response.json()["errors"]], response.json()
     assert await count(database, Response) == 0
     assert await count(database, Answer) == 0
-    assert await count(database, LeaderQuestionTotal) == 0
     assert await count(database, NationalQuestionTotal) == 0
     # The token is still good.
     assert (await respond(client, token)).status_code == 201

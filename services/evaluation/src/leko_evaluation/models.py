@@ -16,10 +16,8 @@ Aggregates (additive counters, updated in the transaction that stores a response
 
 Answers stay stored as rows (`answers`) for the research export, and the leader and the
 organisation reports count a leader's answers per group and question from them when read (a
-leader's few dozen responses, through `responses.leader_id`). Keeping those counts as
-`leader_question_totals` rows, about 20 upserts per response, was a fifth of the response
-path's database time; the table is no longer written and stays only until a migration drops
-it.
+leader's few dozen responses, through `responses.leader_id`). Keeping those counts as rows,
+about 20 upserts per response, was a fifth of the response path's database time.
 """
 
 from __future__ import annotations
@@ -146,23 +144,6 @@ class Answer(Base):
     response_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int | None] = mapped_column(SmallInteger)
-
-
-class LeaderQuestionTotal(Base):
-    """No longer written or read (reports count the answers); kept until a migration drops
-    the table."""
-
-    __tablename__ = "leader_question_totals"
-
-    leader_id: Mapped[int] = mapped_column(ForeignKey("evaluation_leaders.id"), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    group: Mapped[str] = mapped_column(String(16), primary_key=True)
-    n1: Mapped[int] = mapped_column(Integer, default=0)
-    n2: Mapped[int] = mapped_column(Integer, default=0)
-    n3: Mapped[int] = mapped_column(Integer, default=0)
-    n4: Mapped[int] = mapped_column(Integer, default=0)
-    n5: Mapped[int] = mapped_column(Integer, default=0)
-    dont_know: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class NationalQuestionTotal(Base):
