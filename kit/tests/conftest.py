@@ -18,6 +18,7 @@ from leko_kit.db import Session
 from leko_kit.etag import check_if_match, etag_for
 from leko_kit.pagination import Page, Pagination, encode_cursor
 from leko_kit.problems import NotFound
+from leko_kit.routing import lean_json_route
 from leko_kit.schemas import StrictModel
 from leko_kit.settings import InternalAuthSettings
 from leko_kit.tables import idempotency_metadata, replica_metadata
@@ -96,6 +97,39 @@ async def issue_secret(ref: str) -> dict[str, str]:
 async def react(ref: str, body: dict[str, str]) -> dict[str, str]:
     """A public write, as a respondent's answer by invitation token is."""
     return {"ref": ref, "reaction": body["reaction"]}
+
+
+class Vote(StrictModel):
+    choice: int = Field(ge=1, le=5)
+
+
+class VoteReceipt(StrictModel):
+    ref: str
+    choice: int
+    lean: bool
+
+
+async def _vote_lean(request: Request, body: Vote) -> VoteReceipt:
+    return VoteReceipt(ref=request.path_params["ref"], choice=body.choice, lean=True)
+
+
+async def vote(ref: str, body: Vote) -> VoteReceipt:
+    return VoteReceipt(ref=ref, choice=body.choice, lean=False)
+
+
+router.add_api_route(
+    "/{ref}/votes",
+    vote,
+    methods=["POST"],
+    status_code=201,
+    route_class_override=lean_json_route(
+        Vote,
+        _vote_lean,
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+        accepts=lambda request: len(request.path_params["ref"]) <= 8,
+    ),
+)
 
 
 @router.get("/boom")

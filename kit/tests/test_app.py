@@ -198,6 +198,25 @@ async def test_idempotency_keys_of_anonymous_callers_are_not_honoured(
     assert not any("idempotent-replayed" in r.headers for r in (first, other, again))
 
 
+async def test_a_lean_route_answers_valid_json_and_leaves_the_rest_to_fastapi(
+    client: httpx.AsyncClient,
+) -> None:
+    lean = await client.post("/v1/notes/a/votes", json={"choice": 4})
+    assert lean.status_code == 201 and lean.headers["cache-control"] == "no-store"
+    assert lean.json() == {"ref": "a", "choice": 4, "lean": True}
+    # Not valid, another media type, or a path the lean handler does not accept: FastAPI's.
+    invalid = await client.post("/v1/notes/a/votes", json={"choice": 9, "extra": 1})
+    assert invalid.status_code == 422
+    assert {tuple(e["loc"]) for e in invalid.json()["errors"]} == {
+        ("body", "choice"),
+        ("body", "extra"),
+    }
+    form = await client.post("/v1/notes/a/votes", data={"choice": "4"})
+    assert form.status_code == 422 and form.headers["content-type"] == "application/problem+json"
+    long_ref = await client.post("/v1/notes/abcdefghijk/votes", json={"choice": 4})
+    assert long_ref.json() == {"ref": "abcdefghijk", "choice": 4, "lean": False}
+
+
 async def test_stale_if_match_is_412(
     client: httpx.AsyncClient, internal_keys: InternalKeys
 ) -> None:

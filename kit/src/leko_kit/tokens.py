@@ -10,6 +10,9 @@ import hashlib
 import secrets
 
 TOKEN_BYTES = 32
+# What a token path parameter accepts: our tokens are 43 characters; the margin lets the
+# format grow without turning old links into 422s.
+TOKEN_MIN_LENGTH, TOKEN_MAX_LENGTH = 16, 128
 
 
 def new_token() -> str:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from fastapi.routing import APIRoute
-from pydantic import ValidationError
 
 from leko_evaluation.openapi import problems
 from leko_evaluation.responses import service
 from leko_evaluation.responses.schemas import Questionnaire, ResponseReceipt, ResponseWrite
 from leko_kit.db import ReadSession, Session, database_of
 from leko_kit.dependencies import Now
+from leko_kit.routing import lean_json_route
+from leko_kit.tokens import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH
 
 router = APIRouter(prefix="/v1/invitations", tags=["responses"])
 
-TOKEN_MIN, TOKEN_MAX = 16, 128
 Token = Annotated[
     str,
     Path(
-        min_length=TOKEN_MIN,
-        max_length=TOKEN_MAX,
+        min_length=TOKEN_MIN_LENGTH,
+        max_length=TOKEN_MAX_LENGTH,
         description="The one-time invitation token.",
         examples=["c2VjcmV0LXRva2VuLWZvci1lbXBsb3llZS0wMDAx"],
     ),
@@ -48,43 +46,19 @@ async def get_invitation(
     return await service.questionnaire(session, token=token, now=now)
 
 
-class _LeanResponseRoute(APIRoute):
-    """The route that answers an invitation, the busiest of the service (every respondent of
-    every round), with a lean handler for the common case: a JSON body that fits
-    `ResponseWrite` is validated by pydantic straight from the bytes and handed to the
-    service in a session of its own, without FastAPI's per-request dependency solving and
-    response-model serialisation (a fifth of the route's CPU). Anything else (another
-    content type, a body that does not validate, a token of the wrong length) goes to the
-    standard handler built from `post_response`, so every error is FastAPI's own; the
-    contract in the OpenAPI document is `post_response`'s too."""
+async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
+    """`post_response` for a valid JSON body, without FastAPI's dependency solving."""
+    async with database_of(request).session() as session:
+        return await service.respond(
+            session,
+            token=request.path_params["token"],
+            data=body,
+            now=request.app.state.clock(),
+        )
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        standard = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
-            token: str = request.path_params.get("token", "")
-            content_type = request.headers.get("content-type", "")
-            if (
-                not TOKEN_MIN <= len(token) <= TOKEN_MAX
-                or content_type.partition(";")[0].strip().lower() != "application/json"
-            ):
-                return await standard(request)
-            try:
-                data = ResponseWrite.model_validate_json(await request.body())
-            except ValidationError:
-                return await standard(request)
-            async with database_of(request).session() as session:
-                receipt = await service.respond(
-                    session, token=token, data=data, now=request.app.state.clock()
-                )
-            return Response(
-                receipt.model_dump_json(),
-                status_code=201,
-                media_type="application/json",
-                headers=_NO_STORE,
-            )
-
-        return handler
+def _valid_token(request: Request) -> bool:
+    return TOKEN_MIN_LENGTH <= len(request.path_params.get("token", "")) <= TOKEN_MAX_LENGTH
 
 
 async def post_response(
@@ -108,5 +82,7 @@ router.add_api_route(
     "answers with the leader, respondent group and month only: nothing links them to the "
     "token or the invitation. No `Location`: a response cannot be read back.",
     responses=problems(404, 409, 422),
-    route_class_override=_LeanResponseRoute,
+    route_class_override=lean_json_route(
+        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=_valid_token
+    ),
 )
