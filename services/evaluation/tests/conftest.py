@@ -53,7 +53,7 @@ async def evaluation_app(
 @pytest.fixture
 def clock(evaluation_app: FastAPI) -> Iterator[Clock]:
     """The app's clock, set to before the default round opens; tests move it."""
-    test_clock = Clock()
+    test_clock = Clock(database=evaluation_app.state.database)
     evaluation_app.state.clock = test_clock
     yield test_clock
     evaluation_app.state.clock = utcnow

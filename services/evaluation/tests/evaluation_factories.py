@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from leko_evaluation.statistics.service import count_due_rounds
 from leko_kit.db import Database
 from leko_kit.tables import ReplicatedOrganisation
 from leko_kit.testing import InternalKeys
@@ -39,9 +40,18 @@ CORE = [f"core-{i:02d}" for i in range(1, 9)]
 @dataclass
 class Clock:
     now: datetime = field(default=BEFORE)
+    database: Database | None = None  # the app's, to count closed rounds as its task does
 
     def __call__(self) -> datetime:
         return self.now
+
+    async def pass_close(self) -> None:
+        """Move past the default round's close, and count the rounds that closed into the
+        national totals, as the service's counting task does every few seconds."""
+        self.now = AFTER
+        assert self.database is not None, "the clock fixture gives the app's database"
+        async with self.database.session() as session:
+            await count_due_rounds(session, now=AFTER)
 
 
 def organisation(

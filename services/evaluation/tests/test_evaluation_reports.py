@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 from evaluation_factories import (
-    AFTER,
     DURING,
     Clock,
     add_leaders,
@@ -58,7 +57,7 @@ async def leader_round(client: httpx.AsyncClient, keys: InternalKeys, clock: Clo
         await _answer(client, token, {"core-01": 1, "direction-01": 1})
     await _answer(client, group["superior"][0], {"core-01": 3, "direction-01": 5})
     await _answer(client, group["self"][0], {"core-01": 5, "direction-01": None})
-    clock.now = AFTER
+    await clock.pass_close()
     return int(evaluation["id"])
 
 
@@ -246,7 +245,7 @@ async def organisation_round(client: httpx.AsyncClient, keys: InternalKeys, cloc
             await _answer(client, token, {"core-01": score})
     for ref in "abcd":
         await _answer(client, tokens[ref]["self"][0], {"core-01": 4})
-    clock.now = AFTER
+    await clock.pass_close()
     return int(evaluation["id"])
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 from evaluation_factories import (
-    AFTER,
     DURING,
     Clock,
     add_leaders,
@@ -51,7 +50,7 @@ async def national_data(client: httpx.AsyncClient, keys: InternalKeys, clock: Cl
         ).status_code == 201
     for token in region_tokens["h"]["employee"]:
         assert (await respond(client, token, answers({"core-01": 2}))).status_code == 201
-    clock.now = AFTER
+    await clock.pass_close()
 
 
 def _cells(body: dict[str, Any]) -> dict[tuple[str | None, str | None], dict[str, Any]]:
@@ -117,3 +116,40 @@ async def test_analysts_see_the_breakdown_with_suppression(
 async def test_empty_year(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/statistics/national", params={"year": 2031})
     assert response.json()["years"] == []
+
+
+async def _public_respondents(client: httpx.AsyncClient) -> int:
+    response = await client.get("/v1/statistics/national", params={"year": 2026})
+    assert response.status_code == 200, response.text
+    years = response.json()["years"]
+    return sum(cell["respondents"] for year in years for cell in year["cells"])
+
+
+async def test_a_round_counts_nationally_only_once_it_has_closed(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    await national_data(client, internal_keys, clock)
+    counted = await _public_respondents(client)
+    assert counted == 11  # 6 municipal and 5 regional employees; self is left out
+    # A new round: its answers are not in the national figures while it runs, so that
+    # nobody can watch single answers arrive.
+    later = await create_round(
+        client,
+        internal_keys,
+        opens_at="2026-03-28T12:00:00Z",
+        closes_at="2026-04-30T12:00:00Z",
+    )
+    tokens = await add_leaders(client, internal_keys, later["id"], leader("z", employee=5))
+    clock.now = clock.now.replace(day=29)
+    for token in tokens["z"]["employee"]:
+        assert (await respond(client, token, answers({"core-01": 5}))).status_code == 201
+    assert await _public_respondents(client) == counted
+    # Closed early by its organisation: counted in the same request.
+    closed = await client.post(
+        f"/v1/evaluations/{later['id']}/close", headers=role(internal_keys, "org_admin", "k101")
+    )
+    assert closed.status_code == 200, closed.text
+    assert await _public_respondents(client) == counted + 5
+    # Counting again (the task runs every few seconds) changes nothing.
+    await clock.pass_close()
+    assert await _public_respondents(client) == counted + 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leko_evaluation.evaluations.routes import router as evaluations_router
+from leko_evaluation.national_counting import start_national_counting
 from leko_evaluation.question_sets.routes import router as question_sets_router
 from leko_evaluation.reports.routes import router as reports_router
 from leko_evaluation.research.routes import router as research_router
@@ -60,7 +61,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             research_router,
         ],
         openapi_tags=TAGS,
-        on_startup=[start_replica],
+        on_startup=[start_replica, start_national_counting],
         readiness={"replica": replica_ready},
         secret_paths=(LEADERS_PATH,),
     )

@@ -11,8 +11,9 @@ Aggregates (additive counters, updated in the transaction that stores a response
 - `leader_group_counts` per (leader, group): invited and responded — the response rates;
 - `national_question_totals` per (year, sector, level, core question, group, shard) and
   `national_leaders` per (year, sector, level, shard): the national overview and the
-  benchmark. Writers spread over `NATIONAL_SHARDS` rows chosen at random, so concurrent
-  responses do not queue on one hot row; readers add the shards up.
+  benchmark. A round is added to them when it closes, all at once (never response by
+  response, which would let a reader watch single answers arrive); rounds closing at the same
+  time write to different shards (`NATIONAL_SHARDS`), and readers add the shards up.
 
 Answers stay stored as rows (`answers`) for the research export, and the leader and the
 organisation reports count a leader's answers per group and question from them when read (a
@@ -81,6 +82,8 @@ class Evaluation(Base):
     anonymity_threshold: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(128))
+    # When the closed round was added to the national totals (None: not yet).
+    national_counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Leader(Base):

@@ -35,6 +35,7 @@ from leko_evaluation.organisations import OrgTree
 from leko_evaluation.question_sets.repository import QuestionSetRepository
 from leko_evaluation.questionnaire import parse_content
 from leko_evaluation.scale import GROUPS, Level
+from leko_evaluation.statistics.service import count_closed_round
 from leko_kit.auth import Principal
 from leko_kit.pagination import Page, PageParams, encode_cursor
 from leko_kit.problems import Conflict, Forbidden, Unprocessable
@@ -205,7 +206,7 @@ async def close(
     principal: Principal,
     now: datetime,
 ) -> Evaluation:
-    """Close an open round now (its reports open)."""
+    """Close an open round now: its reports open, and it is counted in the national totals."""
     row = await readable(
         session, hierarchy=hierarchy, evaluation_id=evaluation_id, principal=principal
     )
@@ -221,6 +222,7 @@ async def close(
         )
     row.closes_at = now
     await session.flush()
+    await count_closed_round(session, evaluation_id=row.id, now=now)
     return row
 
 

@@ -14,9 +14,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_evaluation.models import (
@@ -25,12 +25,10 @@ from leko_evaluation.models import (
     Invitation,
     Leader,
     LeaderGroupCount,
-    NationalLeaders,
-    NationalQuestionTotal,
     QuestionSet,
     Response,
 )
-from leko_kit.aggregates import add_counts, is_postgres
+from leko_kit.aggregates import is_postgres
 
 COUNTERS = ("n1", "n2", "n3", "n4", "n5", "dont_know")
 
@@ -46,8 +44,8 @@ WHERE i.token_hash = $1
 
 
 # Spend the invitation; everything after it reads `spent`, so nothing is written when another
-# request spent the token first. Aggregate rows are added in key order (as `add_counts` does),
-# so concurrent responses lock shared rows in the same order.
+# request spent the token first. The national totals are not touched: a round is counted in
+# them when it closes (`statistics.service.count_round`).
 _RECORD_PG = """
 WITH spent AS (
     UPDATE invitations SET spent = true
@@ -74,32 +72,6 @@ counted AS (
 leader AS (
     UPDATE evaluation_leaders SET responses = responses + 1
     WHERE id = $3::int AND EXISTS (SELECT FROM spent)
-    RETURNING responses
-),
-national AS (
-    INSERT INTO national_question_totals AS t
-        (year, sector, level, question_id, "group", shard, n1, n2, n3, n4, n5, dont_know)
-    SELECT $5::int, $9::varchar, $10::varchar, question_id, $4::varchar, $11::smallint,
-           coalesce((value = 1)::int, 0),
-           coalesce((value = 2)::int, 0),
-           coalesce((value = 3)::int, 0),
-           coalesce((value = 4)::int, 0),
-           coalesce((value = 5)::int, 0),
-           (value IS NULL)::int
-    FROM answered WHERE question_id = ANY($12::varchar[]) ORDER BY question_id
-    ON CONFLICT (year, sector, level, question_id, "group", shard) DO UPDATE SET
-        n1 = t.n1 + excluded.n1,
-        n2 = t.n2 + excluded.n2,
-        n3 = t.n3 + excluded.n3,
-        n4 = t.n4 + excluded.n4,
-        n5 = t.n5 + excluded.n5,
-        dont_know = t.dont_know + excluded.dont_know
-),
-first_response AS (
-    INSERT INTO national_leaders AS t (year, sector, level, shard, leaders)
-    SELECT $5::int, $9::varchar, $10::varchar, $11::smallint, 1 FROM leader
-    WHERE responses = 1
-    ON CONFLICT (year, sector, level, shard) DO UPDATE SET leaders = t.leaders + 1
 )
 SELECT count(*) FROM spent
 """
@@ -230,11 +202,7 @@ class ResponseRepository:
         group: str,
         year: int,
         month: int,
-        sector: str,
-        level: str,
-        shard: int,
         answers: Sequence[tuple[str, int | None]],
-        core: Sequence[str],
     ) -> bool:
         """PostgreSQL: spend, store and count in one statement; False (and nothing written)
         when the invitation was spent already."""
@@ -248,35 +216,16 @@ class ResponseRepository:
             month,
             [question_id for question_id, _ in answers],
             [value for _, value in answers],
-            sector,
-            level,
-            shard,
-            list(core),
         )
         return bool(spent)
 
-    async def count_response(self, leader_id: int, group: str) -> int:
-        """Count the response for the leader and group; returns the leader's responses."""
+    async def count_response(self, leader_id: int, group: str) -> None:
+        """Count the response for the leader and group."""
         await self.session.execute(
             update(LeaderGroupCount)
             .where(LeaderGroupCount.leader_id == leader_id, LeaderGroupCount.group == group)
             .values(responded=LeaderGroupCount.responded + 1)
         )
-        responses = await self.session.scalar(
-            update(Leader)
-            .where(Leader.id == leader_id)
-            .values(responses=Leader.responses + 1)
-            .returning(Leader.responses)
-        )
-        return int(responses or 0)
-
-    async def add_national_totals(self, rows: list[dict[str, Any]]) -> None:
-        await add_counts(self.session, cast(Table, NationalQuestionTotal.__table__), rows, COUNTERS)
-
-    async def add_national_leader(self, *, year: int, sector: str, level: str, shard: int) -> None:
-        await add_counts(
-            self.session,
-            cast(Table, NationalLeaders.__table__),
-            [{"year": year, "sector": sector, "level": level, "shard": shard, "leaders": 1}],
-            ("leaders",),
+        await self.session.execute(
+            update(Leader).where(Leader.id == leader_id).values(responses=Leader.responses + 1)
         )

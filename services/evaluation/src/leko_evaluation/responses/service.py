@@ -5,24 +5,22 @@ the token's respondent group. A response is accepted while the round is open, on
 and only when it fits the questionnaire: every core question answered (a value or null for
 "ved ikke"), theme and local questions optional, no question twice, no question from outside
 the questionnaire, values 1–5. Storing it spends the token, stores the response (leader,
-group, month: never the token or the invitation) with its answers, and adds it to the
-leader's response counts and the national aggregates, all in one transaction (on PostgreSQL
-one statement). The leader's answer counts per question are counted from the answers when a
-report is read (see `reports.repository`).
+group, month: never the token or the invitation) with its answers, and counts it in the
+leader's response rates, all in one transaction (on PostgreSQL one statement). The leader's
+answer counts per question are counted from the answers when a report is read (see
+`reports.repository`); the round enters the national totals when it closes (see
+`statistics.service`), so that no figure anyone can read moves answer by answer.
 """
 
 from __future__ import annotations
 
-import random
 import uuid
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_evaluation.evaluations.schemas import RoundStatus
-from leko_evaluation.models import NATIONAL_SHARDS
 from leko_evaluation.question_sets.schemas import QuestionSetWrite
 from leko_evaluation.questionnaire import build, cached_content, parse_content
 from leko_evaluation.responses.repository import InvitationContext, ResponseRepository
@@ -142,12 +140,6 @@ def _validate(
     return answers
 
 
-def _counters(value: int | None) -> dict[str, int]:
-    counters = {"n1": 0, "n2": 0, "n3": 0, "n4": 0, "n5": 0, "dont_know": 0}
-    counters["dont_know" if value is None else f"n{value}"] = 1
-    return counters
-
-
 async def respond(
     session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
 ) -> ResponseReceipt:
@@ -169,7 +161,6 @@ async def respond(
     answers = _validate(data, theme_of, core)
 
     repository = ResponseRepository(session)
-    shard = random.randrange(NATIONAL_SHARDS)  # noqa: S311 - spreads writes, not a secret
     month = now.year * 100 + now.month
     if repository.direct:
         stored = await repository.record(
@@ -179,11 +170,7 @@ async def respond(
             group=context.group,
             year=context.year,
             month=month,
-            sector=context.sector,
-            level=context.level,
-            shard=shard,
             answers=answers,
-            core=sorted(core),
         )
         if not stored:
             raise Conflict(_SPENT)
@@ -198,21 +185,5 @@ async def respond(
         month=month,
         answers=answers,
     )
-    responses = await repository.count_response(context.leader_id, context.group)
-    national: dict[str, dict[str, Any]] = defaultdict(dict)
-    for qid, value in answers:
-        if qid in core:
-            national[qid] = {
-                "year": context.year,
-                "sector": context.sector,
-                "level": context.level,
-                "question_id": qid,
-                "group": context.group,
-                "shard": shard,
-            } | _counters(value)
-    await repository.add_national_totals(list(national.values()))
-    if responses == 1:
-        await repository.add_national_leader(
-            year=context.year, sector=context.sector, level=context.level, shard=shard
-        )
+    await repository.count_response(context.leader_id, context.group)
     return ResponseReceipt(group=Group(context.group), answers=len(answers))

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_evaluation.questionnaire import parse_content
+from leko_evaluation.models import NATIONAL_SHARDS, Evaluation, QuestionSet
+from leko_evaluation.questionnaire import build, parse_content
 from leko_evaluation.statistics.repository import StatisticsRepository
 from leko_evaluation.statistics.schemas import (
     NationalCell,
@@ -155,3 +157,42 @@ async def overview(
         questions=[{"id": qid, "text_da": texts[qid]} for qid in core if qid in texts],
         years=years,
     )
+
+
+# Counting closed rounds into the national totals.
+
+COUNT_BATCH = 20
+
+
+async def count_round(session: AsyncSession, *, evaluation: Evaluation, now: datetime) -> None:
+    """Add a closed round's core-question answers and answering leaders to the national totals,
+    once (the caller holds the round's row lock)."""
+    if evaluation.national_counted_at is not None:
+        return
+    question_set = await session.get(QuestionSet, evaluation.question_set_version)
+    assert question_set is not None, "a round's question set is never deleted"
+    content = parse_content(question_set.version, question_set.published_at, question_set.content)
+    core = sorted(build(content, evaluation.themes, evaluation.local_questions).core_ids)
+    repository = StatisticsRepository(session)
+    shard = evaluation.id % NATIONAL_SHARDS
+    await repository.add_to_national(
+        await repository.round_answer_counts(evaluation, core, shard),
+        await repository.round_leaders(evaluation, shard),
+    )
+    evaluation.national_counted_at = now
+    await session.flush()
+
+
+async def count_closed_round(session: AsyncSession, *, evaluation_id: int, now: datetime) -> None:
+    """Count a round just closed (by `POST .../close`), in the closing transaction."""
+    evaluation = await StatisticsRepository(session).lock_round(evaluation_id)
+    if evaluation is not None and evaluation.closes_at <= now:
+        await count_round(session, evaluation=evaluation, now=now)
+
+
+async def count_due_rounds(session: AsyncSession, *, now: datetime) -> int:
+    """Count up to `COUNT_BATCH` rounds that closed by their time; returns how many."""
+    due = await StatisticsRepository(session).due_rounds(now, COUNT_BATCH)
+    for evaluation in due:
+        await count_round(session, evaluation=evaluation, now=now)
+    return len(due)
