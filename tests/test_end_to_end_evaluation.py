@@ -317,7 +317,7 @@ def test_leader_evaluation_through_the_gateway(
     assert page.headers["content-type"].startswith("text/html")
     assert "<h1>Skoleleder Aa</h1>" in page.text
     assert "Svarprocent" in page.text
-    assert "nej (fewer than 5 responses)" in page.text
+    assert "nej (færre end 5 svar)" in page.text
     assert '<tr class="notable"><td>Lederen sætter en tydelig retning for arbejdet.</td>' in (
         page.text
     )

@@ -175,7 +175,7 @@ async def test_printable_page(
     assert "Lederen sætter en tydelig retning for arbejdet." in text
     assert 'class="notable"' in text  # core-01's gap of one point
     assert "4,00" in text and "+1,00" in text
-    assert "nej (fewer than 3 responses)" in text
+    assert "nej (færre end 3 svar)" in text
     assert "@media print" in text
 
 

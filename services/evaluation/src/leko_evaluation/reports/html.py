@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from leko_evaluation.reports.schemas import LeaderReport
 from leko_evaluation.scale import GROUP_LABELS_DA, GROUPS, LEVEL_LABELS_DA, Group
+from leko_kit.suppression import COMPLEMENTARY_REASON
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; }
@@ -18,6 +20,24 @@ tr.notable td { background: #fff3cd; font-weight: 600; }
 .muted { color: #666; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } table { break-inside: avoid; } }
 """
+
+
+# The API's suppression reasons (English, as the JSON report gives them) in Danish.
+_REASONS_DA = [
+    (re.compile(r"fewer than (\d+) responses"), r"færre end \1 svar"),
+    (re.compile(r"fewer than (\d+) leaders"), r"færre end \1 ledere"),
+    (re.compile(r"no responses"), "ingen svar"),
+    (
+        re.compile(re.escape(COMPLEMENTARY_REASON)),
+        "skjult, så en mindre gruppe ved siden af ikke kan regnes ud (komplementær diskretion)",
+    ),
+]
+
+
+def _reason_da(reason: str) -> str:
+    for pattern, danish in _REASONS_DA:
+        reason = pattern.sub(danish, reason)
+    return reason
 
 
 def _number(value: float | None) -> str:
@@ -54,7 +74,7 @@ def render(report: LeaderReport) -> str:
         visible = (
             "ja"
             if result and not result.suppressed
-            else escape(f"nej ({result.reason})" if result and result.reason else "nej")
+            else escape(f"nej ({_reason_da(result.reason)})" if result and result.reason else "nej")
         )
         percent = "–" if rate.rate is None else f"{rate.rate * 100:.0f} %"
         parts.append(
@@ -94,7 +114,8 @@ def render(report: LeaderReport) -> str:
         )
     parts.append("<h2>Sammenligning med landsgennemsnittet (kernespørgsmål)</h2>")
     if report.benchmark.suppressed:
-        parts.append(f'<p class="muted">Ikke vist: {escape(report.benchmark.reason or "")}.</p>')
+        reason = _reason_da(report.benchmark.reason or "")
+        parts.append(f'<p class="muted">Ikke vist: {escape(reason)}.</p>')
     else:
         parts.append(
             "<table><tr><th>Udsagn</th><th class=num>Andre om dig</th>"
