@@ -3,9 +3,9 @@
 Institutions (schools, daycare, after-school care, elderly care, ...) for several
 municipalities and a region, so that the registry and the services that build on it have
 realistic organisations to show, a year of staffing and sick leave for them (see
-`sickleave_demo`) and this year's leader-evaluation rounds (see `evaluation_demo`). Loading
-twice changes nothing (existing codes and rounds are skipped; the same spells come back
-unchanged).
+`sickleave_demo`), this year's leader-evaluation rounds (see `evaluation_demo`) and published
+user-satisfaction and motivation survey rounds (see `surveys_demo`). Loading twice changes
+nothing (existing codes and rounds are skipped; the same spells come back unchanged).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import httpx
 from leko_cli.evaluation_demo import EvaluationLoad, load_evaluations
 from leko_cli.gateway_api import request
 from leko_cli.sickleave_demo import Institution, SickLeaveLoad, load_sick_leave
+from leko_cli.surveys_demo import SurveysLoad, load_surveys
 
 # Municipality code → (short name used in codes, Danish area name)
 MUNICIPALITIES = {
@@ -88,17 +89,19 @@ class DemoLoad:
     organisations_existing: int
     sick_leave: SickLeaveLoad
     evaluation: EvaluationLoad
+    surveys: SurveysLoad
 
     def summary(self) -> str:
         return (
             f"demo data: {self.organisations_created} organisations created, "
             f"{self.organisations_existing} already there\n{self.sick_leave.summary()}\n"
-            f"{self.evaluation.summary()}"
+            f"{self.evaluation.summary()}\n{self.surveys.summary()}"
         )
 
 
 def load_demo_data(gateway_url: str, admin_key: str) -> DemoLoad:
-    """Create the demo organisations, then their year of sick leave and their evaluations."""
+    """Create the demo organisations, then their year of sick leave, their evaluations and
+    their surveys."""
     created = existing = 0
     organisations = demo_organisations()
     with httpx.Client(
@@ -121,7 +124,8 @@ def load_demo_data(gateway_url: str, admin_key: str) -> DemoLoad:
         ]
         sick_leave = load_sick_leave(client, institutions, demo_scope())
         evaluation = load_evaluations(client, organisations)
-    return DemoLoad(created, existing, sick_leave, evaluation)
+        surveys = load_surveys(client, organisations)
+    return DemoLoad(created, existing, sick_leave, evaluation, surveys)
 
 
 def load_demo(gateway_url: str, admin_key: str) -> str:

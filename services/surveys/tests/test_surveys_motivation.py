@@ -7,6 +7,7 @@ import httpx
 import pytest
 from surveys_factories import AFTER, DURING, Clock, admin, create_round, enrol, import_values, role
 
+from leko_kit.suppression import COMPLEMENTARY_REASON
 from leko_kit.testing import InternalKeys
 
 pytestmark = pytest.mark.anyio
@@ -71,10 +72,13 @@ async def test_motivation_publication_rules(
     local = role(internal_keys, "org_admin", "k101")
     assert (await client.get("/v1/motivation/2026/sectors", headers=local)).status_code == 404
     analyst = role(internal_keys, "analyst", "*")
-    assert (await client.get("/v1/motivation/2026/sectors", headers=analyst)).status_code == 200
+    early = await client.get("/v1/motivation/2026/sectors", headers=analyst)
+    assert early.status_code == 200
+    assert early.headers["cache-control"] == "private, no-store"
     await client.post(f"/v1/rounds/{round_id}/publish", headers=admin(internal_keys))
     public = await client.get("/v1/motivation/2026/sectors")
     assert public.status_code == 200 and public.json()["published"] is True
+    assert "cache-control" not in public.headers
     assert (await client.get("/v1/motivation/2025/sectors")).status_code == 404
     assert (await client.get("/v1/motivation/1999/sectors")).status_code == 422
 
@@ -96,3 +100,44 @@ async def test_a_sector_without_participants_says_so(
         "sector:region": (0, True, "fewer than 5 responses"),
         "sector:municipality": (6, False, None),
     }
+
+
+async def test_a_sector_few_answered_on_a_question_is_protected_by_its_own_complement(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    # The state has 6 respondents but 2 answers on the scale: the nation minus the other two
+    # sectors would give them, so the smaller of those (the regions) is withheld on it too.
+    round_id: int = (await create_round(client, internal_keys, programme="employee_motivation"))[
+        "id"
+    ]
+    units: dict[str, tuple[str, list[int | None]]] = {
+        "kriminalforsorgen": ("state", [5, 1, None, None, None, None]),
+        "rh-genoptraening": ("r1084", [3] * 6),
+        "k101": ("k101", [4] * 10),
+    }
+    for code, (scope, _) in units.items():
+        await enrol(client, internal_keys, round_id, code, 0, scope=scope, external_invitations=20)
+    clock.now = DURING
+    for code, (scope, values) in units.items():
+        await import_values(
+            client,
+            internal_keys,
+            round_id,
+            code,
+            values,
+            scope=scope,
+            programme="employee_motivation",
+        )
+    clock.now = AFTER
+    body = (await client.get("/v1/motivation/2026/sectors", headers=admin(internal_keys))).json()
+    overall = {
+        s["area"]: next(q for q in s["questions"] if q["question_id"] == "motiv-overall")
+        for s in [*body["sectors"], body["national"]]
+    }
+    assert overall["sector:state"]["reason"] == "fewer than 5 answers to this question"
+    assert overall["sector:region"]["reason"] == COMPLEMENTARY_REASON
+    assert overall["sector:municipality"]["mean"] == 4.0
+    # Shown beside the nation: the rest (the state and the regions together) is their
+    # difference, 8 answers.
+    assert overall["sector:municipality"]["comparisons"]["national"]["rest_n"] == 8
+    assert overall["national"]["n"] == 18

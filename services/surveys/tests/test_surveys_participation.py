@@ -203,9 +203,9 @@ async def test_local_questions_are_added_before_opening_by_the_owner(
         )
         assert response.status_code == 422
     mine = await client.get(url, headers=role(internal_keys, "org_admin", "k101"))
-    assert [q["id"] for q in mine.json()] == [question["id"]]
+    assert mine.json() == {"items": [question], "next_cursor": None}
     theirs = await client.get(url, headers=role(internal_keys, "org_admin", "k147"))
-    assert theirs.json() == []
+    assert theirs.json() == {"items": [], "next_cursor": None}
     foreign = await client.post(
         f"{url}/{question['id']}/publish", headers=role(internal_keys, "org_admin", "k147")
     )
@@ -230,6 +230,34 @@ async def test_local_questions_are_added_before_opening_by_the_owner(
         url, json={"owner_code": "k101", "text_da": text}, headers=admin(internal_keys)
     )
     assert by_admin.status_code == 403
+
+
+async def test_local_questions_are_listed_in_pages_of_the_caller_s_scope(
+    client: httpx.AsyncClient, internal_keys: InternalKeys
+) -> None:
+    round_id = (await create_round(client, internal_keys))["id"]
+    url = f"/v1/rounds/{round_id}/local-questions"
+    created = []
+    for owner in ("k101", "k147", "kbh-dag-1", "kbh-dag-2"):
+        response = await client.post(
+            url,
+            json={"owner_code": owner, "text_da": f"Hvor tilfreds er du med {owner}?"},
+            headers=role(internal_keys, "org_admin", owner),
+        )
+        assert response.status_code == 201, response.text
+        created.append(response.json()["id"])
+    headers = role(internal_keys, "org_admin", "k101")
+    first = (await client.get(url, params={"limit": 2}, headers=headers)).json()
+    assert [q["id"] for q in first["items"]] == [created[0], created[2]]
+    second = await client.get(
+        url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+    )
+    assert [q["id"] for q in second.json()["items"]] == [created[3]]
+    assert second.json()["next_cursor"] is None
+    every = (await client.get(url, headers=admin(internal_keys))).json()
+    assert [q["id"] for q in every["items"]] == created and every["next_cursor"] is None
+    for bad in ({"limit": 501}, {"limit": 0}, {"cursor": "not-ours"}):
+        assert (await client.get(url, params=bad, headers=headers)).status_code == 422
 
 
 async def test_tokens_are_not_kept_for_idempotent_replays(

@@ -3,15 +3,27 @@ replacing an unused version with If-Match, and immutability once a round uses it
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
-from surveys_factories import admin, count, create_round, role
+from sqlalchemy.ext.asyncio import AsyncSession
+from surveys_factories import BEFORE, admin, count, create_round, role, round_body
 
+from leko_kit.auth import Principal
 from leko_kit.db import Database
-from leko_kit.testing import InternalKeys
+from leko_kit.migrations import upgrade
+from leko_kit.problems import Conflict
+from leko_kit.testing import InternalKeys, temporary_database
+from leko_surveys import MIGRATIONS
 from leko_surveys.models import Questionnaire
+from leko_surveys.programmes import service as programmes
+from leko_surveys.programmes.repository import ProgrammeRepository
+from leko_surveys.programmes.schemas import QuestionnaireWrite
+from leko_surveys.rounds import service as rounds
+from leko_surveys.rounds.schemas import RoundCreate
+from leko_surveys.seed import seed_programmes
 
 pytestmark = pytest.mark.anyio
 
@@ -120,6 +132,27 @@ async def test_replace_needs_a_current_etag_and_an_unused_version(
     assert used.status_code == 200  # version 1 is not used by any round in this test
 
 
+async def test_two_versions_added_at_the_same_moment_give_409(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = await count(database, Questionnaire)
+
+    async def taken(self: ProgrammeRepository, programme: str) -> int:
+        return 1  # what a request that read the newest version just before another added it gets
+
+    monkeypatch.setattr(ProgrammeRepository, "next_version", taken)
+    response = await client.post(
+        "/v1/programmes/daycare/questionnaires", json=version_body(), headers=admin(internal_keys)
+    )
+    assert response.status_code == 409, response.text
+    assert "added at the same moment" in response.json()["detail"]
+    assert "try again" in response.json()["detail"]
+    assert await count(database, Questionnaire) == before
+
+
 @pytest.mark.parametrize(
     ("change", "loc"),
     [
@@ -186,3 +219,44 @@ async def test_a_bad_replacement_is_422_and_changes_nothing(
     assert response.status_code == 422
     after = await client.get(url)
     assert after.json() == before and after.headers["etag"] == '"v1"'
+
+
+async def test_a_round_created_beside_a_replacement_never_ends_on_a_replaced_version(
+    database_backend: str,
+) -> None:
+    if database_backend != "postgres":
+        pytest.skip("row locks are PostgreSQL's; SQLite lets one writer in at a time")
+    async with temporary_database(database_backend) as temporary:
+        await upgrade(MIGRATIONS, database_url=temporary.url)
+        database = Database(temporary.url)
+        try:
+            async with database.session() as session:
+                await seed_programmes(session)
+            principal = Principal(
+                client_id="admin", roles=frozenset({"national_admin"}), scope=("*",)
+            )
+            new_round = RoundCreate.model_validate(round_body())
+
+            async def replace_version_1(session: AsyncSession) -> None:
+                row = await programmes.questionnaire(session, code="daycare", version=1, lock=True)
+                data = QuestionnaireWrite.model_validate(version_body())
+                await programmes.replace(session, row=row, data=data)
+                await session.commit()
+
+            async with database.sessionmaker() as creating, database.sessionmaker() as replacing:
+                created = await rounds.create(
+                    creating, data=new_round, principal=principal, now=BEFORE
+                )
+                assert created.questionnaire_version == 1
+                # Not yet committed: the replacement waits for the round instead of missing it.
+                replacement = asyncio.create_task(replace_version_1(replacing))
+                await asyncio.sleep(0.5)
+                assert not replacement.done()
+                await creating.commit()
+                with pytest.raises(Conflict, match="is used by a round"):
+                    await replacement
+            async with database.read_session() as session:
+                stored = await ProgrammeRepository(session).questionnaire("daycare", 1)
+            assert stored is not None and stored.row_version == 1
+        finally:
+            await database.dispose()

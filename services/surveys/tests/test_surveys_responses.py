@@ -4,10 +4,12 @@ that is atomic and idempotent on `external_id`. A refused request stores nothing
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from surveys_factories import (
     AFTER,
@@ -223,12 +225,23 @@ async def test_a_batch_is_idempotent_on_external_id(
         participant = await session.get(Participant, (round_id, "kbh-dag-2"))
     assert total is not None and (total.n3, total.n4) == (1, 1)
     assert participant is not None and (participant.invited, participant.responded) == (40, 2)
-    changed = await _batch(client, internal_keys, round_id, [record("v-1", "kbh-dag-1", 2)])
+    # A conflicting record refuses the whole batch: the new record beside it is not stored.
+    changed = await _batch(
+        client,
+        internal_keys,
+        round_id,
+        [record("v-1", "kbh-dag-1", 2), record("v-9", "kbh-dag-2", 3)],
+    )
     assert changed.status_code == 409
     assert changed.json()["external_ids"] == ["v-1"]
     moved = await _batch(client, internal_keys, round_id, [record("v-2", "kbh-dag-1", 3)])
     assert moved.status_code == 409
     assert await count(database, Response) == 3
+    async with database.read_session() as session:
+        total = await session.get(ParticipantQuestionTotal, (round_id, "kbh-dag-2", "dag-overall"))
+        participant = await session.get(Participant, (round_id, "kbh-dag-2"))
+    assert total is not None and (total.n3, total.n4) == (1, 1)
+    assert participant is not None and participant.responded == 2
 
 
 async def test_a_bad_batch_names_every_bad_record_and_stores_nothing(
@@ -293,6 +306,24 @@ async def test_batch_scope_roles_and_window(
     clock.now = DURING
     outside = await _batch(client, internal_keys, round_id, records, scope="k147")
     assert outside.status_code == 403
+    # Enrolled or not, known or not: outside the scope is 403 alike, and says nothing more.
+    for code in ("kbh-dag-2", "nowhere"):
+        refused = await _batch(client, internal_keys, round_id, [record("v-2", code)], "k147")
+        assert refused.status_code == 403, code
+        assert refused.json()["detail"] == (
+            f"Organisations outside your scope: {code}; nothing was stored."
+        )
+    mixed = await _batch(
+        client,
+        internal_keys,
+        round_id,
+        [record("v-3", "frb-dag-1"), record("v-4", "kbh-dag-2")],
+        scope="k147",
+    )
+    assert mixed.status_code == 403
+    assert "kbh-dag-2" in mixed.json()["detail"] and "frb-dag-1" not in mixed.json()["detail"]
+    national = await _batch(client, internal_keys, round_id, [record("v-2", "nowhere")], "*")
+    assert national.status_code == 422
     for name in ("org_admin", "national_admin", "leader", "analyst", "researcher"):
         refused = await client.post(
             f"/v1/rounds/{round_id}/responses/batch",
@@ -308,4 +339,28 @@ async def test_batch_scope_roles_and_window(
     assert missing.status_code == 404
     clock.now = AFTER
     assert (await _batch(client, internal_keys, round_id, records)).status_code == 409
+    assert await count(database, Response) == 0
+
+
+async def test_a_batch_over_the_size_limit_is_413_and_stores_nothing(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    clock: Clock,
+    surveys_app: FastAPI,
+) -> None:
+    round_id, _ = await _round_with_tokens(client, internal_keys)
+    clock.now = DURING
+    limit: int = surveys_app.state.settings.max_body_bytes
+    one = json.dumps(record("v-0", "kbh-dag-1"))
+    many = [record(f"v-{index}", "kbh-dag-1") for index in range(limit // len(one) + 1)]
+    body = json.dumps({"responses": many}).encode()
+    assert len(body) > limit
+    response = await client.post(
+        f"/v1/rounds/{round_id}/responses/batch",
+        content=body,
+        headers=role(internal_keys, "reporter", "k101") | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
     assert await count(database, Response) == 0

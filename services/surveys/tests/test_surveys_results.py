@@ -1,8 +1,10 @@
 """Results on hand-computed data: means, standard deviations and confidence intervals with the
 finite-population correction, "ved ikke" left out, a significant and a non-significant
-comparison, the change since the previous round, suppression with complementary suppression,
-who may read what before and after publication, local questions, and the cacheable
-comparison of a municipality's institutions.
+comparison, the change since the previous round, suppression with complementary suppression
+(per unit and per question, no comparison giving a withheld cell away), the population known
+only when every member's is, who may read what before and after publication (and that no
+shared cache keeps it before), results opening a minute after the close, local questions,
+and the cacheable comparison of a municipality's institutions.
 
 Every imported response gives one value to every scale question (the first option to the
 background questions), so each question of a unit has the same counts."""
@@ -31,6 +33,7 @@ from leko_kit.db import Database
 from leko_kit.suppression import COMPLEMENTARY_REASON
 from leko_kit.testing import InternalKeys
 from leko_surveys.models import Participant
+from leko_surveys.stats import Counts, summarise
 
 pytestmark = pytest.mark.anyio
 
@@ -39,6 +42,7 @@ DAG_1 = [5, 5, 5, 4, 4, 4, 4, 3, None, None]
 # kbh-dag-2: mean 3 of 30 invited; frb-dag-1: mean 3.6 of 20 invited.
 DAG_2 = [2] * 4 + [3] * 4 + [4] * 4
 FRB_1 = [4, 4, 3, 3, 4, 3, 4, 2, 5, 4]
+FEW_ANSWERS = "fewer than 5 answers to this question"
 T_975_7 = 2.364624  # Student's t, 97.5% quantile, 7 degrees of freedom (from a table)
 
 
@@ -241,6 +245,126 @@ async def test_a_small_municipality_is_protected_in_the_national_total(
     assert national["suppressed"] is False and question(national)["n"] == 14
 
 
+async def test_a_question_few_answered_is_protected_by_its_own_complement(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    # Every unit has at least 5 respondents, but at kbh-dag-3 only two answered on the scale.
+    round_id = await _closed_round(
+        client,
+        internal_keys,
+        clock,
+        {
+            "kbh-dag-1": (20, [4] * 6 + [3] * 4),
+            "kbh-dag-2": (20, [2] * 5 + [5] * 5),
+            "kbh-dag-3": (20, [5, 1, None, None, None, None]),
+        },
+    )
+    headers = admin(internal_keys)
+    url = f"/v1/rounds/{round_id}/results"
+    few = (await client.get(f"{url}/institutions/kbh-dag-3", headers=headers)).json()
+    assert few["suppressed"] is False
+    assert question(few)["suppressed"] is True
+    assert question(few)["reason"] == FEW_ANSWERS
+    assert question(few)["distribution"] is None
+    # k101 minus kbh-dag-1 and kbh-dag-2 would give kbh-dag-3's answers: kbh-dag-1 (the first
+    # of the two equally small) is withheld on this question too.
+    beside = (await client.get(f"{url}/institutions/kbh-dag-1", headers=headers)).json()
+    assert beside["suppressed"] is False
+    assert question(beside)["suppressed"] is True
+    assert question(beside)["reason"] == COMPLEMENTARY_REASON
+    assert question(beside)["mean"] is None and question(beside)["comparisons"] == {}
+    shown = (await client.get(f"{url}/institutions/kbh-dag-2", headers=headers)).json()
+    assert question(shown)["mean"] == 3.5
+    municipality = (await client.get(f"{url}/municipalities/k101", headers=headers)).json()
+    assert question(municipality)["n"] == 22
+    # What is shown gives kbh-dag-1 and kbh-dag-3 away only together (12 answers).
+    assert question(shown)["comparisons"]["municipality"]["rest_n"] == 12
+    listing = (await client.get(f"{url}/municipalities/k101/institutions", headers=headers)).json()
+    assert [(i["org_code"], i["suppressed"], i["mean"]) for i in listing["institutions"]] == [
+        ("kbh-dag-1", True, None),
+        ("kbh-dag-2", False, 3.5),
+        ("kbh-dag-3", True, None),
+    ]
+    assert listing["institutions"][2]["reason"] == FEW_ANSWERS
+
+
+async def test_no_comparison_gives_away_an_area_withheld_on_a_question(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    # k147 has 6 respondents but 2 answers on the scale: withheld on the questions, so k101 is
+    # withheld beside it (the nation minus k101), and kbh-dag-1 inside k101. kbh-dag-2 stays
+    # shown, but the rest of its municipality would be kbh-dag-1.
+    round_id = await _closed_round(
+        client,
+        internal_keys,
+        clock,
+        {
+            "kbh-dag-1": (20, [4] * 10),
+            "kbh-dag-2": (20, [2] * 6 + [3] * 6),
+            "frb-dag-1": (20, [4, 4, None, None, None, None]),
+        },
+    )
+    headers = admin(internal_keys)
+    url = f"/v1/rounds/{round_id}/results"
+    small = (await client.get(f"{url}/municipalities/k147", headers=headers)).json()
+    assert small["suppressed"] is False and question(small)["suppressed"] is True
+    k101 = (await client.get(f"{url}/municipalities/k101", headers=headers)).json()
+    assert question(k101)["reason"] == COMPLEMENTARY_REASON
+    assert question(k101)["mean"] is None
+    dag_1 = (await client.get(f"{url}/institutions/kbh-dag-1", headers=headers)).json()
+    assert question(dag_1)["suppressed"] is True
+    dag_2 = (await client.get(f"{url}/institutions/kbh-dag-2", headers=headers)).json()
+    assert question(dag_2)["mean"] == 2.5
+    assert "municipality" not in question(dag_2)["comparisons"]
+    assert question(dag_2)["comparisons"]["national"]["rest_n"] == 12
+    listing = (await client.get(f"{url}/municipalities/k101/institutions", headers=headers)).json()
+    assert listing["municipality_mean"] is None
+    assert [i["comparison"] for i in listing["institutions"]] == [None, None]
+
+
+async def test_the_population_is_known_only_when_every_member_s_is(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    # kbh-dag-2's number invited is unknown (0), and frb-dag-1 has more responses than
+    # invitations: summing them would give k101 20 invited for 20 answers (a zero-width
+    # interval) and k147 a finite-population correction from 35 invited.
+    round_id = await _closed_round(
+        client,
+        internal_keys,
+        clock,
+        {
+            "kbh-dag-1": (20, DAG_1),
+            "kbh-dag-2": (0, DAG_2),
+            "frb-dag-1": (5, FRB_1),
+            "frb-dag-2": (30, DAG_2),
+        },
+    )
+    headers = admin(internal_keys)
+    url = f"/v1/rounds/{round_id}/results"
+    without_correction = {
+        "k101": summarise(Counts(n2=4, n3=5, n4=8, n5=3)),
+        "k147": summarise(Counts(n2=5, n3=7, n4=9, n5=1)),
+    }
+    for code, expected in without_correction.items():
+        body = (await client.get(f"{url}/municipalities/{code}", headers=headers)).json()
+        assert body["response_rate"] is None, code
+        overall = question(body)
+        assert overall["n"] == expected.n
+        assert expected.ci95 is not None
+        assert overall["ci95"] == pytest.approx(list(expected.ci95), abs=1e-3), code
+    national = (await client.get(f"{url}/national", headers=headers)).json()
+    assert national["response_rate"] is None and national["invited"] == 55
+    # A member whose number is known keeps its correction and its response rate.
+    known = (await client.get(f"{url}/institutions/kbh-dag-1", headers=headers)).json()
+    assert known["response_rate"] == 0.5
+    assert question(known)["ci95"] == pytest.approx([3.780, 4.720], abs=1e-3)
+    unknown = (await client.get(f"{url}/institutions/frb-dag-1", headers=headers)).json()
+    assert unknown["response_rate"] is None
+    listed = await client.get(f"/v1/rounds/{round_id}/participants", headers=headers)
+    rates = {p["org_code"]: p["response_rate"] for p in listed.json()["items"]}
+    assert rates == {"frb-dag-1": None, "frb-dag-2": 0.4, "kbh-dag-1": 0.5, "kbh-dag-2": None}
+
+
 async def test_who_reads_results_before_and_after_publication(
     client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
 ) -> None:
@@ -266,7 +390,11 @@ async def test_who_reads_results_before_and_after_publication(
         for headers, status in cases:
             response = await client.get(path, headers=headers)
             assert response.status_code == status, (path, headers, response.text)
+            if status == 200:
+                assert response.headers["cache-control"] == "private, no-store", path
     assert (await client.get(f"{url}/national")).status_code == 404
+    analyst = await client.get(f"{url}/national", headers=role(internal_keys, "analyst", "*"))
+    assert analyst.headers["cache-control"] == "private, no-store"
     local = role(internal_keys, "org_admin", "k101")
     assert (await client.get(f"{url}/national", headers=local)).status_code == 404
     assert (
@@ -280,21 +408,37 @@ async def test_who_reads_results_before_and_after_publication(
         response = await client.get(path)
         assert response.status_code == 200, path
         assert response.json().get("published", True) is True
+        assert "no-store" not in response.headers.get("cache-control", ""), path
 
 
-async def test_results_open_when_the_round_closes(
+async def test_results_open_a_minute_after_the_round_closes(
     client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
 ) -> None:
     round_id = (await create_round(client, internal_keys))["id"]
+    motivation = (await create_round(client, internal_keys, programme="employee_motivation"))["id"]
     await enrol(client, internal_keys, round_id, "kbh-dag-1", 0, external_invitations=10)
+    await enrol(client, internal_keys, motivation, "k101", 0, external_invitations=10)
     clock.now = DURING
     await import_values(client, internal_keys, round_id, "kbh-dag-1", [4] * 6)
     url = f"/v1/rounds/{round_id}/results"
-    for path in (f"{url}/institutions/kbh-dag-1", f"{url}/municipalities/k101", f"{url}/national"):
-        early = await client.get(path, headers=admin(internal_keys))
-        assert early.status_code == 409, path
-        assert "Results open when the round closes" in early.json()["detail"]
-        assert (await client.get(path)).status_code == 404
+    paths = (
+        f"{url}/institutions/kbh-dag-1",
+        f"{url}/municipalities/k101",
+        f"{url}/municipalities/k101/institutions",
+        f"{url}/national",
+        "/v1/motivation/2026/sectors",
+    )
+    # Open, and closed for less than a minute: the last responses may still be committing.
+    for now in (DURING, datetime(2026, 3, 27, 15, 0, 59, tzinfo=UTC)):
+        clock.now = now
+        for path in paths:
+            early = await client.get(path, headers=admin(internal_keys))
+            assert early.status_code == 409, (now, path)
+            assert "2026-03-27 15:01:00 UTC" in early.json()["detail"]
+            assert (await client.get(path)).status_code == 404
+    clock.now = datetime(2026, 3, 27, 15, 1, tzinfo=UTC)
+    for path in paths:
+        assert (await client.get(path, headers=admin(internal_keys))).status_code == 200, path
 
 
 async def test_local_questions_are_the_owners_until_published(
@@ -343,6 +487,41 @@ async def test_local_questions_are_the_owners_until_published(
     assert has_local((await client.get(f"{url}/institutions/kbh-dag-2")).json())
 
 
+async def test_a_local_question_few_answered_is_protected_by_its_own_complement(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    round_id = (await create_round(client, internal_keys))["id"]
+    owner = role(internal_keys, "org_admin", "k101")
+    created = await client.post(
+        f"/v1/rounds/{round_id}/local-questions",
+        json={"owner_code": "k101", "text_da": "Hvor tilfreds er du med udflugterne?"},
+        headers=owner,
+    )
+    local_id = created.json()["id"]
+    local_values: dict[str, list[int | None]] = {
+        "kbh-dag-1": [2] * 6,
+        "kbh-dag-2": [4] * 6,
+        "kbh-dag-3": [5, 1, None, None, None, None],
+    }
+    tokens = {code: await enrol(client, internal_keys, round_id, code, 6) for code in local_values}
+    clock.now = DURING
+    for code, values in local_values.items():
+        for token, value in zip(tokens[code], values, strict=True):
+            body = {"answers": [*answers(), {"question_id": local_id, "value": value}]}
+            response = await client.post(f"/v1/invitations/{token}/responses", json=body)
+            assert response.status_code == 201, response.text
+    clock.now = AFTER
+    url = f"/v1/rounds/{round_id}/results"
+
+    async def local(path: str) -> dict[str, Any]:
+        return question((await client.get(f"{url}/{path}", headers=owner)).json(), local_id)
+
+    assert (await local("institutions/kbh-dag-3"))["reason"] == FEW_ANSWERS
+    assert (await local("institutions/kbh-dag-1"))["reason"] == COMPLEMENTARY_REASON
+    assert (await local("institutions/kbh-dag-2"))["mean"] == 4.0
+    assert (await local("municipalities/k101"))["n"] == 14
+
+
 async def test_the_comparison_list_is_cacheable_once_published(
     client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
 ) -> None:
@@ -364,16 +543,11 @@ async def test_the_comparison_list_is_cacheable_once_published(
     assert cached.status_code == 304 and cached.headers["etag"] == public.headers["etag"]
 
 
-async def test_plans_are_cached_only_once_the_round_has_settled(
+async def test_a_response_committed_just_after_the_close_is_counted(
     client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock, database: Database
 ) -> None:
     round_id = await _statistics_round(client, internal_keys, clock)
     url = f"/v1/rounds/{round_id}/results/institutions/kbh-dag-1"
-
-    async def responses_seen() -> int:
-        body = (await client.get(url, headers=admin(internal_keys))).json()
-        seen: int = body["n_responses"]
-        return seen
 
     async def count_one_more() -> None:
         # Stands in for a response that commits just after the close.
@@ -385,10 +559,9 @@ async def test_plans_are_cached_only_once_the_round_has_settled(
             )
 
     clock.now = datetime(2026, 3, 27, 15, 0, 30, tzinfo=UTC)  # closed 30 seconds ago
-    assert await responses_seen() == 10
+    assert (await client.get(url, headers=admin(internal_keys))).status_code == 409
     await count_one_more()
-    assert await responses_seen() == 11
     clock.now = AFTER
-    assert await responses_seen() == 11
-    await count_one_more()
-    assert await responses_seen() == 11  # settled: read from the cache
+    assert (await client.get(url, headers=admin(internal_keys))).json()["n_responses"] == 11
+    await count_one_more()  # cannot happen once settled; the figures are read once
+    assert (await client.get(url, headers=admin(internal_keys))).json()["n_responses"] == 11

@@ -135,3 +135,20 @@ async def test_publication_waits_for_the_close_and_happens_once(
     assert again.status_code == 409
     missing = await client.post("/v1/rounds/999/publish", headers=admin(internal_keys))
     assert missing.status_code == 404
+
+
+async def test_a_round_carries_an_etag_that_changes_when_it_is_published(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, clock: Clock
+) -> None:
+    round_id = (await create_round(client, internal_keys))["id"]
+    clock.now = AFTER
+    url = f"/v1/rounds/{round_id}"
+    before = await client.get(url)
+    tag = before.headers["etag"]
+    assert tag.startswith('"') and (await client.get(url)).headers["etag"] == tag
+    unchanged = await client.get(url, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and unchanged.headers["etag"] == tag
+    await client.post(f"{url}/publish", headers=admin(internal_keys))
+    after = await client.get(url, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.json()["published"] is True
+    assert after.headers["etag"] != tag

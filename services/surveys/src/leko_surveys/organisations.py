@@ -5,12 +5,14 @@ the hierarchy again."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_kit.scope import lineage_query
+from leko_kit.scope import MAX_DEPTH, lineage_query
 from leko_kit.tables import ReplicatedOrganisation
 
 MUNICIPALITY_KIND = "municipality"
@@ -54,6 +56,35 @@ async def placement(session: AsyncSession, code: str) -> Placement | None:
         lineage=tuple(lineage),
         municipality=municipality,
     )
+
+
+async def lineages(session: AsyncSession, codes: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """The lineage (the code and its ancestors, nearest first) of each of `codes` the replica
+    knows, in one query; an unknown code is left out."""
+    if not codes:
+        return {}
+    table = ReplicatedOrganisation
+    chain = (
+        select(
+            table.code.label("start"),
+            table.code.label("code"),
+            table.parent_code.label("parent"),
+            literal(0).label("depth"),
+        )
+        .where(table.code.in_(list(codes)))
+        .cte("chains", recursive=True)
+    )
+    chain = chain.union_all(
+        select(chain.c.start, table.code, table.parent_code, chain.c.depth + 1)
+        .join(chain, table.code == chain.c.parent)
+        .where(chain.c.depth < MAX_DEPTH)
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for start, code in await session.execute(
+        select(chain.c.start, chain.c.code).order_by(chain.c.start, chain.c.depth)
+    ):
+        found[start].append(code)
+    return {start: tuple(lineage) for start, lineage in found.items()}
 
 
 async def names(session: AsyncSession, codes: list[str]) -> dict[str, str]:

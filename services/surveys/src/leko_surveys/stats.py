@@ -39,7 +39,7 @@ found by Newton's method, kept inside a bracket by bisection.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
@@ -80,19 +80,6 @@ class Counts:
                 raise TypeError("answer counts must be integers")
             if value < 0:
                 raise ValueError("answer counts cannot be negative")
-
-    @classmethod
-    def from_values(cls, values: Iterable[int | None]) -> Counts:
-        """Count answers given as values 1..5, or None for "ved ikke"."""
-        tally = [0] * 6
-        for value in values:
-            if value is None:
-                tally[5] += 1
-            elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
-                tally[value - 1] += 1
-            else:
-                raise ValueError(f"a scale answer is 1–5 or None, not {value!r}")
-        return cls(*tally)
 
     @property
     def n(self) -> int:
@@ -251,14 +238,24 @@ def suppressed_cells(
     sizes: Mapping[K, int],
     threshold: int,
     equations: Sequence[tuple[K, Sequence[K]]] = (),
+    *,
+    withheld: Mapping[K, str] | None = None,
+    reason: str | None = None,
 ) -> dict[K, str]:
     """Cells to withhold, each with the reason to show: those below the threshold, and those
     withheld by `leko_kit.suppression.complementary` so that no withheld cell can be worked out
     from a shown total and its shown parts. `equations` are (total, parts) pairs, e.g.
-    (municipality, its institutions)."""
-    small = {cell for cell, n in sizes.items() if below_threshold(n, threshold)}
-    reasons = dict.fromkeys(small, below_reason(threshold))
-    extra = complementary(sizes, small, equations, too_small=fewer_than(threshold, sizes))
+    (municipality, its institutions).
+
+    `withheld` are cells withheld already for another reason (one question of a cell whose
+    respondents are withheld as a whole), kept with their reasons and protected like the
+    small ones; `reason` is what a small cell says (by default, fewer than the threshold of
+    responses)."""
+    reasons = dict(withheld or {})
+    for cell, n in sizes.items():
+        if cell not in reasons and below_threshold(n, threshold):
+            reasons[cell] = reason or below_reason(threshold)
+    extra = complementary(sizes, set(reasons), equations, too_small=fewer_than(threshold, sizes))
     reasons.update(dict.fromkeys(extra, COMPLEMENTARY_REASON))
     return reasons
 
@@ -361,12 +358,6 @@ def t_two_sided_p(t: float, df: float) -> float:
     if math.isnan(t):
         raise ValueError("t is NaN")
     return min(1.0, max(0.0, _t_two_sided_tail(t, df)))
-
-
-def t_cdf(t: float, df: float) -> float:
-    """P(T_df ≤ t)."""
-    tail = t_two_sided_p(t, df) / 2.0
-    return 1.0 - tail if t > 0 else tail
 
 
 def t_pdf(t: float, df: float) -> float:

@@ -37,14 +37,18 @@ class ParticipationRepository:
             query = query.where(Participant.org_code > after)
         return list(await self.session.scalars(query))
 
-    async def local_questions(self, round_id: int) -> list[LocalQuestion]:
-        return list(
-            await self.session.scalars(
-                select(LocalQuestion)
-                .where(LocalQuestion.round_id == round_id)
-                .order_by(LocalQuestion.id)
-            )
+    async def local_questions(
+        self, round_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> list[LocalQuestion]:
+        query = (
+            select(LocalQuestion)
+            .where(LocalQuestion.round_id == round_id)
+            .order_by(LocalQuestion.id)
+            .limit(limit)
         )
+        if after is not None:
+            query = query.where(LocalQuestion.id > after)
+        return list(await self.session.scalars(query))
 
     async def local_question(self, round_id: int, question_id: int) -> LocalQuestion | None:
         row = await self.session.get(LocalQuestion, question_id)

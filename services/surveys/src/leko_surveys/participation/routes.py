@@ -111,13 +111,15 @@ async def add_local_question(
     "/{round_id}/local-questions",
     summary="Your organisations' local questions in a round",
     description="For `org_admin` and `national_admin`: the local questions whose owner is in "
-    "your scope, and whether each is published.",
+    "your scope, and whether each is published, oldest first.",
     responses=problems(401, 403, 404, 422),
 )
 async def list_local_questions(
-    round_id: RoundId, principal: Organiser, session: ReadSession
-) -> list[LocalQuestionRead]:
-    return await service.local_questions(session, round_id=round_id, principal=principal)
+    round_id: RoundId, principal: Organiser, session: ReadSession, page: Pagination
+) -> Page[LocalQuestionRead]:
+    return await service.local_questions(
+        session, round_id=round_id, params=page, principal=principal
+    )
 
 
 @router.post(

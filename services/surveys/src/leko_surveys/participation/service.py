@@ -141,9 +141,10 @@ async def enrol(
     )
 
 
-def response_rate(invited: int, responded: int) -> float | None:
-    """responded / invited, 0–1; None when nobody is counted as invited."""
-    return round(responded / invited, 4) if invited else None
+def response_rate(invited: int | None, responded: int) -> float | None:
+    """responded / invited, 0–1; None when the number invited is not known (None, or nobody
+    counted as invited) or cannot be right (fewer than the responses)."""
+    return round(responded / invited, 4) if invited and responded <= invited else None
 
 
 async def participants(
@@ -229,20 +230,35 @@ async def add_local_question(
 
 
 async def local_questions(
-    session: AsyncSession, *, round_id: int, principal: Principal
-) -> list[LocalQuestionRead]:
-    """The round's local questions whose owner is in the caller's scope."""
+    session: AsyncSession, *, round_id: int, params: PageParams, principal: Principal
+) -> Page[LocalQuestionRead]:
+    """The round's local questions whose owner is in the caller's scope, oldest first."""
     await rounds.get(session, round_id)
-    rows = await ParticipationRepository(session).local_questions(round_id)
+    repository = ParticipationRepository(session)
+    after = params.cursor_value("id")
+    cursor = int(after) if after is not None else None
     owners: dict[str, bool] = {}
-    shown: list[LocalQuestionRead] = []
-    for row in rows:
-        if row.owner_code not in owners:
-            placed = await placement(session, row.owner_code)
-            owners[row.owner_code] = placed is not None and covers(placed.lineage, principal.scope)
-        if owners[row.owner_code]:
-            shown.append(local_read(row))
-    return shown
+    shown: list[LocalQuestion] = []
+    # Scope is checked per owner; read in pages until a page of the caller's is full.
+    while len(shown) <= params.limit:
+        batch = await repository.local_questions(round_id, after=cursor, limit=500)
+        if not batch:
+            break
+        for row in batch:
+            if row.owner_code not in owners:
+                placed = await placement(session, row.owner_code)
+                owners[row.owner_code] = placed is not None and covers(
+                    placed.lineage, principal.scope
+                )
+            if owners[row.owner_code]:
+                shown.append(row)
+        cursor = batch[-1].id
+    more = len(shown) > params.limit
+    shown = shown[: params.limit]
+    return Page(
+        items=[local_read(row) for row in shown],
+        next_cursor=encode_cursor({"id": shown[-1].id}) if more else None,
+    )
 
 
 def parse_local_id(question_id: str) -> int | None:

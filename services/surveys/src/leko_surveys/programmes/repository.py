@@ -26,16 +26,26 @@ class ProgrammeRepository:
         )
         return {programme: int(version) for programme, version in rows}
 
-    async def questionnaire(self, programme: str, version: int) -> Questionnaire | None:
+    async def questionnaire(
+        self, programme: str, version: int, *, lock: bool = False
+    ) -> Questionnaire | None:
+        """`lock`: hold the row (FOR UPDATE) until the transaction ends, read afresh."""
+        if lock:
+            return await self.session.get(
+                Questionnaire, (programme, version), with_for_update=True, populate_existing=True
+            )
         return await self.session.get(Questionnaire, (programme, version))
 
-    async def current(self, programme: str) -> Questionnaire | None:
-        return await self.session.scalar(
+    async def current(self, programme: str, *, lock: bool = False) -> Questionnaire | None:
+        query = (
             select(Questionnaire)
             .where(Questionnaire.programme == programme)
             .order_by(Questionnaire.version.desc())
             .limit(1)
         )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(query)
 
     async def next_version(self, programme: str) -> int:
         latest = await self.session.scalar(

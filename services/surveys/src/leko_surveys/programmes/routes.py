@@ -90,10 +90,11 @@ async def get_questionnaire(
     "so the change since the previous round follows it), Danish text, and `kind` `scale` or "
     "`choice` (2–5 options). `headline_question_id` names the scale question citizens "
     "compare institutions on. Rounds created from now on use it. Repeated ids, ids starting "
-    "with `local-`, or a headline that is not a scale question are 422.",
+    "with `local-`, or a headline that is not a scale question are 422. Two versions added "
+    "at the same moment: one gets 409 and should GET the current version and try again.",
     responses={
         201: {"headers": {"Location": {"description": "The version's URL."}}},
-        **problems(401, 403, 404, 422),
+        **problems(401, 403, 404, 409, 422),
     },
 )
 async def create_questionnaire(
@@ -127,7 +128,7 @@ async def replace_questionnaire(
     request: Request,
     response: Response,
 ) -> QuestionnaireRead:
-    row = await service.questionnaire(session, code=code, version=version)
+    row = await service.questionnaire(session, code=code, version=version, lock=True)
     check_if_match(request, current_version=row.row_version)
     row = await service.replace(session, row=row, data=body)
     response.headers["ETag"] = etag_for(row.row_version)

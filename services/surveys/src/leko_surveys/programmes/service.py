@@ -1,11 +1,18 @@
 """Programmes (seeded) and their questionnaire versions: `national_admin` adds a version or
 replaces one no round uses yet; a version a round uses is immutable, so every round keeps its
-exact wording. New rounds use the newest version. Functions never commit."""
+exact wording. New rounds use the newest version. Functions never commit.
+
+Replacing a version and creating a round on it both hold the version's row (FOR UPDATE) from
+reading it to committing, so one waits for the other: a replacement checks "in use" only
+once a round being created beside it has committed, and a round created during a
+replacement reads the replaced questions — never a round on a version that changes after.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.auth import Principal
@@ -64,13 +71,18 @@ async def as_read(session: AsyncSession, row: Questionnaire) -> QuestionnaireRea
     )
 
 
-async def questionnaire(session: AsyncSession, *, code: str, version: int | None) -> Questionnaire:
-    """A version (the newest when `version` is None); 404 for an unknown programme or version."""
+async def questionnaire(
+    session: AsyncSession, *, code: str, version: int | None, lock: bool = False
+) -> Questionnaire:
+    """A version (the newest when `version` is None); 404 for an unknown programme or version.
+    `lock` holds it until the transaction ends, to replace it."""
     repository = ProgrammeRepository(session)
     if await repository.get(code) is None:
         raise unknown_programme(code)
     row = await (
-        repository.current(code) if version is None else repository.questionnaire(code, version)
+        repository.current(code, lock=lock)
+        if version is None
+        else repository.questionnaire(code, version, lock=lock)
     )
     if row is None:
         raise NotFound(f"Programme `{code}` has no questionnaire version {version}.")
@@ -99,7 +111,14 @@ async def create(
         created_by=principal.client_id,
     )
     repository.add(row)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # both took the same max + 1
+        raise Conflict(
+            f"Another version of `{code}` was added at the same moment; GET the current one "
+            f"(GET /v1/programmes/{code}/questionnaires/current) and try again. Nothing was "
+            "stored."
+        ) from exc
     return row
 
 
@@ -109,7 +128,8 @@ async def replace(
     row: Questionnaire,
     data: QuestionnaireWrite,
 ) -> Questionnaire:
-    """Replace an unused version's questions (409 once a round uses it)."""
+    """Replace an unused version's questions (409 once a round uses it). `row` is read with
+    `lock`, so no round can be created on it until the transaction ends."""
     if await ProgrammeRepository(session).in_use(row.programme, row.version):
         raise Conflict(
             f"Version {row.version} of `{row.programme}` is used by a round and cannot change; "

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
-from leko_kit.db import ReadSession, Session
+from leko_kit.db import ReadSession, Session, database_of
 from leko_kit.dependencies import Now
+from leko_kit.routing import lean_json_route
+from leko_kit.tokens import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH
 from leko_surveys.auth import Reporter
 from leko_surveys.openapi import problems
 from leko_surveys.responses import service
+from leko_surveys.responses.batcher import batcher
 from leko_surveys.responses.schemas import (
     BatchResult,
     BatchWrite,
@@ -26,8 +29,8 @@ router = APIRouter(tags=["responses"])
 Token = Annotated[
     str,
     Path(
-        min_length=16,
-        max_length=128,
+        min_length=TOKEN_MIN_LENGTH,
+        max_length=TOKEN_MAX_LENGTH,
         description="The one-time invitation token.",
         examples=["Zk3m0q9wJ5b8yXo1c2VjcmV0LXRva2Vu"],
     ),
@@ -52,8 +55,35 @@ async def get_invitation(
     return await service.questionnaire(session, token=token, now=now)
 
 
-@router.post(
+async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
+    """`post_response` for a valid JSON body, without FastAPI's dependency solving, its write
+    grouped with others arriving at the same moment (see `batcher`)."""
+    database = database_of(request)
+    async with database.session() as session:
+        return await service.respond(
+            session,
+            token=request.path_params["token"],
+            data=body,
+            now=request.app.state.clock(),
+            batcher=batcher(database),
+        )
+
+
+def _valid_token(request: Request) -> bool:
+    return TOKEN_MIN_LENGTH <= len(request.path_params.get("token", "")) <= TOKEN_MAX_LENGTH
+
+
+async def post_response(
+    token: Token, body: ResponseWrite, session: Session, response: Response, now: Now
+) -> ResponseReceipt:
+    response.headers.update(_NO_STORE)
+    return await service.respond(session, token=token, data=body, now=now)
+
+
+router.add_api_route(
     "/v1/invitations/{token}/responses",
+    post_response,
+    methods=["POST"],
     status_code=201,
     summary="Answer an invitation (once)",
     description="No account: the token is the credential, and it works once — a second "
@@ -64,12 +94,10 @@ async def get_invitation(
     "usable). LEKO keeps the answers with the institution and the month only: nothing links "
     "them to the token. No `Location`: a response cannot be read back.",
     responses=problems(404, 409, 422),
+    route_class_override=lean_json_route(
+        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=_valid_token
+    ),
 )
-async def post_response(
-    token: Token, body: ResponseWrite, session: Session, response: Response, now: Now
-) -> ResponseReceipt:
-    response.headers.update(_NO_STORE)
-    return await service.respond(session, token=token, data=body, now=now)
 
 
 @router.post(
@@ -81,8 +109,8 @@ async def post_response(
     "Each must fit its organisation's questionnaire exactly as a token response must. "
     "Idempotent on `external_id`: a record sent before with the same content is counted as "
     "`unchanged`; with other content the batch is 409. Atomic: a bad record (422 naming "
-    "each, by index), an organisation outside your scope (403) or a round that is not open "
-    "(409) stores nothing.",
+    "each, by index), an organisation outside your scope (403, checked first, whether it is "
+    "enrolled or known or not) or a round that is not open (409) stores nothing.",
     responses=problems(401, 403, 404, 409, 413, 422),
 )
 async def import_batch(

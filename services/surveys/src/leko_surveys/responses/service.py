@@ -9,6 +9,12 @@ transaction, to the organisation's totals and to the totals of its areas (munici
 sector for the motivation survey, nation), so results never read responses. A rejected
 request stores nothing and leaves the token usable.
 
+On PostgreSQL the token path reads the invitation's context in one query and writes the
+response in one statement; from the lean route, together with the responses that arrive while
+a write is running (`batcher`: one statement and one commit for all of them). The national
+questionnaire content and each organisation's form are cached per process (a version a round
+uses is immutable, and local questions are never edited).
+
 A batch is atomic and idempotent on `external_id`: a record sent before with the same content
 is `unchanged`, with other content 409; every bad record is named in one 422.
 """
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,11 +48,16 @@ from leko_surveys.models import (
     municipality_area,
     sector_area,
 )
-from leko_surveys.organisations import names
+from leko_surveys.organisations import lineages, names
 from leko_surveys.participation.repository import ParticipationRepository
 from leko_surveys.programmes.repository import ProgrammeRepository
 from leko_surveys.questionnaire import Form, national_questions
-from leko_surveys.responses.repository import InvitationContext, ResponseRepository
+from leko_surveys.responses.batcher import Batcher, Pending
+from leko_surveys.responses.repository import (
+    AnswerContext,
+    InvitationContext,
+    ResponseRepository,
+)
 from leko_surveys.responses.schemas import (
     AnswerWrite,
     BatchResult,
@@ -56,7 +68,6 @@ from leko_surveys.responses.schemas import (
 )
 from leko_surveys.rounds import service as rounds
 from leko_surveys.rounds.schemas import RoundStatus
-from leko_surveys.scale import counters
 
 _SPENT = (
     "This invitation has already been used: each invitation answers once. If you have not "
@@ -107,19 +118,16 @@ def validate(
     return accepted, errors
 
 
-def _bump(table: dict[Any, dict[str, int]], key: Any, increment: dict[str, int]) -> None:
-    row = table.setdefault(key, dict.fromkeys(COUNTERS, 0))
-    for name in COUNTERS:
-        row[name] += increment[name]
+_SLOT_INDEX = {None: 5, 1: 0, 2: 1, 3: 2, 4: 3, 5: 4}  # counter slot → position in COUNTERS
 
 
 @dataclass
 class Totals:
-    """Counter increments of a request, one row per key (what `add_counts` expects)."""
+    """Counter increments of a request, one row per key: six counts in `COUNTERS` order."""
 
     round_id: int
-    participants: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
-    areas: dict[tuple[str, str, int], dict[str, int]] = field(default_factory=dict)
+    participants: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    areas: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(
@@ -131,22 +139,33 @@ class Totals:
         answers: Sequence[Answer],
     ) -> None:
         self.responses[org_code] += 1
+        participants, area_totals = self.participants, self.areas
         for question_id, _, slot in answers:
-            increment = counters(slot)
-            _bump(self.participants, (org_code, question_id), increment)
+            position = _SLOT_INDEX[slot]
+            key = (org_code, question_id)
+            row = participants.get(key)
+            if row is None:
+                row = participants[key] = [0, 0, 0, 0, 0, 0]
+            row[position] += 1
             if question_id in national_ids:
                 for area, shard in areas:
-                    _bump(self.areas, (area, question_id, shard), increment)
+                    area_key = (area, question_id, shard)
+                    row = area_totals.get(area_key)
+                    if row is None:
+                        row = area_totals[area_key] = [0, 0, 0, 0, 0, 0]
+                    row[position] += 1
 
     def participant_rows(self) -> list[dict[str, Any]]:
         return [
-            {"round_id": self.round_id, "org_code": org, "question_id": qid} | row
+            {"round_id": self.round_id, "org_code": org, "question_id": qid}
+            | dict(zip(COUNTERS, row, strict=True))
             for (org, qid), row in self.participants.items()
         ]
 
     def area_rows(self) -> list[dict[str, Any]]:
         return [
-            {"round_id": self.round_id, "area": area, "question_id": qid, "shard": shard} | row
+            {"round_id": self.round_id, "area": area, "question_id": qid, "shard": shard}
+            | dict(zip(COUNTERS, row, strict=True))
             for (area, qid, shard), row in self.areas.items()
         ]
 
@@ -199,7 +218,7 @@ async def questionnaire(
     )
 
 
-def _not_open(context: InvitationContext, now: datetime) -> Conflict | None:
+def _not_open(context: rounds.Window, now: datetime) -> Conflict | None:
     state = rounds.status_at(context, now)
     if state is RoundStatus.SCHEDULED:
         return Conflict(
@@ -214,9 +233,131 @@ def _not_open(context: InvitationContext, now: datetime) -> Conflict | None:
     return None
 
 
-async def respond(
-    session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
+# (programme, version, row version, local question ids) → the form and its national ids. A
+# questionnaire version a round uses is immutable, and a local question's text never changes.
+_FORMS: dict[tuple[Any, ...], tuple[Form, frozenset[str]]] = {}
+_FORMS_SIZE = 4096
+
+
+async def _cached_form(
+    repository: ResponseRepository, context: AnswerContext
+) -> tuple[Form, frozenset[str]]:
+    key = (
+        context.programme,
+        context.version,
+        context.row_version,
+        tuple(number for number, _, _ in context.local),
+    )
+    found = _FORMS.get(key)
+    if found is None:
+        national = national_questions(
+            context.programme,
+            context.version,
+            context.row_version,
+            await repository.content(context.programme, context.version),
+        )
+        local = [
+            LocalQuestion(id=number, round_id=context.round_id, owner_code=owner, text_da=text)
+            for number, owner, text in context.local
+        ]
+        found = (Form.build(national, local), frozenset(q.id for q in national))
+        if len(_FORMS) >= _FORMS_SIZE:
+            _FORMS.clear()
+        _FORMS[key] = found
+    return found
+
+
+def _invalid(errors: list[dict[str, Any]]) -> Unprocessable:
+    return Unprocessable(
+        "The answers do not fit the questionnaire; correct the entries listed in `errors`. "
+        "Nothing was stored and the invitation can still be used.",
+        errors=errors,
+    )
+
+
+async def _respond_direct(
+    repository: ResponseRepository,
+    *,
+    hashed: str,
+    data: ResponseWrite,
+    now: datetime,
+    batcher: Batcher | None,
 ) -> ResponseReceipt:
+    """PostgreSQL: the context in one query, then spend, store and count in one statement
+    (with the responses that arrive meanwhile, when a `batcher` is given)."""
+    context = await repository.answer_context(hashed)
+    if context is None:
+        raise NotFound("No invitation with this token; check the link you were sent.")
+    if context.spent:
+        raise Conflict(_SPENT)
+    closed = _not_open(context, now)
+    if closed is not None:
+        raise closed
+    form, national_ids = await _cached_form(repository, context)
+    answers, errors = validate(form, data.answers, ["body"])
+    if errors:
+        raise _invalid(errors)
+    if batcher is not None:
+        stored = await batcher.record(
+            Pending(
+                token_hash=hashed,
+                response_id=uuid.uuid4().hex,
+                round_id=context.round_id,
+                org_code=context.org_code,
+                month=now.year * 100 + now.month,
+                answers_json=json.dumps(
+                    {qid: value for qid, value, _ in answers}, ensure_ascii=False
+                ),
+                answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
+                areas=[
+                    area
+                    for area, _ in areas_of(
+                        municipality=context.municipality,
+                        sector=context.sector,
+                        by_sector=context.by_sector,
+                    )
+                ],
+            )
+        )
+        if not stored:
+            raise Conflict(_SPENT)
+        return ResponseReceipt(answers=len(answers))
+    stored = await repository.record(
+        hashed=hashed,
+        response_id=uuid.uuid4().hex,
+        round_id=context.round_id,
+        org_code=context.org_code,
+        month=now.year * 100 + now.month,
+        answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
+        answers_json=json.dumps({qid: value for qid, value, _ in answers}, ensure_ascii=False),
+        areas=sorted(
+            areas_of(
+                municipality=context.municipality,
+                sector=context.sector,
+                by_sector=context.by_sector,
+            )
+        ),
+    )
+    if not stored:
+        raise Conflict(_SPENT)
+    return ResponseReceipt(answers=len(answers))
+
+
+async def respond(
+    session: AsyncSession,
+    *,
+    token: str,
+    data: ResponseWrite,
+    now: datetime,
+    batcher: Batcher | None = None,
+) -> ResponseReceipt:
+    """Store a token's response. On PostgreSQL with a `batcher`, together with the responses
+    that arrive while a write is running (see `batcher`)."""
+    repository = ResponseRepository(session)
+    if repository.direct:
+        return await _respond_direct(
+            repository, hashed=token_hash(token), data=data, now=now, batcher=batcher
+        )
     hashed, context = await _context(session, token)
     if context.spent:
         raise Conflict(_SPENT)
@@ -226,12 +367,7 @@ async def respond(
     form, national_ids = await _form(session, context)
     answers, errors = validate(form, data.answers, ["body"])
     if errors:
-        raise Unprocessable(
-            "The answers do not fit the questionnaire; correct the entries listed in `errors`. "
-            "Nothing was stored and the invitation can still be used.",
-            errors=errors,
-        )
-    repository = ResponseRepository(session)
+        raise _invalid(errors)
     if not await repository.spend(hashed):
         raise Conflict(_SPENT)
     await repository.insert_responses(
@@ -270,6 +406,13 @@ def content_hash(org_code: str, answers: Sequence[Answer]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _concurrent_import() -> Conflict:
+    return Conflict(
+        "Some of these external ids were imported by a concurrent request; send the batch "
+        "again (records already stored then count as unchanged). Nothing was stored."
+    )
+
+
 async def import_batch(
     session: AsyncSession,
     *,
@@ -281,13 +424,16 @@ async def import_batch(
     row = await rounds.get(session, round_id)
     repository = ResponseRepository(session)
     codes = sorted({record.org_code for record in data.responses})
-    enrolled = await repository.participants(round_id, codes)
-    known = {code: p.lineage for code, p in enrolled.items()}
-    outside = sorted(c for c, lineage in known.items() if not covers(lineage, principal.scope))
+    # Scope first, on the replica, for every organisation (enrolled or not, known or not), so
+    # a reporter outside it is refused alike and learns nothing about enrolment.
+    placed = await lineages(session, codes)
+    outside = [code for code in codes if not covers(placed.get(code, ()), principal.scope)]
     if outside:
         raise Forbidden(
             f"Organisations outside your scope: {', '.join(outside)}; nothing was stored."
         )
+    enrolled = await repository.participants(round_id, codes)
+    known = {code: p.lineage for code, p in enrolled.items()}
     rounds.require_open(row, now, action="responses are imported")
     questionnaire = await repository.questionnaire(row)
     programme = await ProgrammeRepository(session).get(row.programme)
@@ -297,9 +443,17 @@ async def import_batch(
     )
     national_ids = frozenset(q.id for q in national)
     local = await ParticipationRepository(session).local_questions(round_id)
-    forms = {
-        code: Form.build(national, _owned_by(local, lineage)) for code, lineage in known.items()
-    }
+    # One form per set of local questions (most organisations of a municipality share one),
+    # not one per organisation: a batch spans up to 2,000 of them.
+    built: dict[tuple[int, ...], Form] = {}
+    forms: dict[str, Form] = {}
+    for code, lineage in known.items():
+        owned = _owned_by(local, lineage)
+        key = tuple(row.id for row in owned)
+        form = built.get(key)
+        if form is None:
+            form = built[key] = Form.build(national, owned)
+        forms[code] = form
 
     errors: list[dict[str, Any]] = []
     accepted: list[tuple[str, str, list[Answer], str]] = []  # external id, org, answers, hash
@@ -371,7 +525,27 @@ async def import_batch(
         totals.add(
             org_code=org_code, areas=areas[org_code], national_ids=national_ids, answers=answers
         )
-    if new:
+    if new and repository.direct:
+        try:
+            await repository.insert_responses_direct(
+                round_id,
+                month,
+                [
+                    (
+                        uuid.uuid4().hex,
+                        org_code,
+                        json.dumps({qid: value for qid, value, _ in answers}, ensure_ascii=False),
+                        external_id,
+                        digest,
+                    )
+                    for external_id, org_code, answers, digest in new
+                ],
+            )
+        except UniqueViolationError as exc:
+            raise _concurrent_import() from exc
+        await repository.add_totals_direct(round_id, totals.participants, totals.areas)
+        await repository.count_responses(round_id, totals.responses)
+    elif new:
         try:
             await repository.insert_responses(
                 [
@@ -388,11 +562,7 @@ async def import_batch(
                 ]
             )
         except IntegrityError as exc:  # the same external ids, imported concurrently
-            raise Conflict(
-                "Some of these external ids were imported by a concurrent request; send the "
-                "batch again (records already stored then count as unchanged). Nothing was "
-                "stored."
-            ) from exc
+            raise _concurrent_import() from exc
         await repository.add_totals(totals.participant_rows(), totals.area_rows())
         await repository.count_responses(round_id, totals.responses)
     return BatchResult(created=len(new), unchanged=len(accepted) - len(new))

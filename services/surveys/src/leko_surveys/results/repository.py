@@ -40,6 +40,18 @@ class ResultRepository:
         )
         return [tuple(row) for row in rows]
 
+    async def answered(self, round_id: int) -> list[tuple[Any, ...]]:
+        """(organisation, question, answers on the scale) of every question of the round."""
+        table = ParticipantQuestionTotal
+        rows = await self.session.execute(
+            select(
+                table.org_code,
+                table.question_id,
+                table.n1 + table.n2 + table.n3 + table.n4 + table.n5,
+            ).where(table.round_id == round_id)
+        )
+        return [tuple(row) for row in rows]
+
     async def participant_totals(
         self, round_id: int, org_codes: Sequence[str], question_ids: Sequence[str] | None = None
     ) -> dict[tuple[str, str], Counts]:

@@ -25,6 +25,15 @@ def get_cache(request: Request) -> ResultsCache:
 
 
 Cache = Annotated[ResultsCache, Depends(get_cache)]
+PRIVATE = "private, no-store"
+
+
+def private_until_published(response: Response, *, published: bool) -> None:
+    """Results before publication are for their readers only: no shared cache may keep them."""
+    if not published:
+        response.headers["Cache-Control"] = PRIVATE
+
+
 OrgCode = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", examples=["kbh-boernehuset-solsikken"])
 ]
@@ -33,16 +42,20 @@ MunicipalityCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", exa
 READERS = (
     " Public once the round is published; before that only national roles (`national_admin`, "
     "`analyst`) and the organisation's own users (`org_admin`, `leader` whose scope covers "
-    "it) — anyone else gets 404. Results open when the round closes (409 before)."
+    "it), sent with `Cache-Control: private, no-store` — anyone else gets 404. "
+    "Results open a minute after the round closes, once its last responses are counted "
+    "(409 before, with the time)."
 )
 FIGURES = (
     " Per question: `n` answers on the scale (“ved ikke” counts in the distribution only), "
     "the mean, standard deviation and 95% confidence interval (Student's t, with the "
-    "finite-population correction from the number invited), and the distribution; background "
+    "finite-population correction and `response_rate` only where the number invited is known "
+    "for every organisation in the unit), and the distribution; background "
     "questions give their distribution per option. A unit with fewer respondents than the "
     "round's threshold is suppressed (`suppressed: true` and the reason), and so is a unit "
     "that could otherwise be worked out by subtraction from a shown total (complementary "
-    "suppression); a question with fewer answers than the threshold is withheld. `change` "
+    "suppression); a question with fewer answers than the threshold is withheld, and so, "
+    "for that question, is a unit it could otherwise be worked out from. `change` "
     "tests the mean against the programme's previous round (Welch's t-test)."
 )
 
@@ -54,7 +67,13 @@ FIGURES = (
     "of its municipality and the rest of the country (Welch's t-test on samples that do not "
     "overlap; `significant` at p < 0.05), plus the local questions of the institution and "
     "the organisations above it that the caller may see: published by their owner, or owned "
-    "by an organisation in the caller's scope." + FIGURES + READERS,
+    "by an organisation in the caller's scope." + FIGURES + READERS + " Before publication "
+    "the institution's own users see these comparisons too — the municipality's and the "
+    "country's mean, and the rest's n and mean — although the municipality's and the "
+    "nation's results are 404 to them: a leader wants to know where the institution stands. "
+    "A comparison is left out when the area's figures for the question are withheld or the "
+    "rest has fewer answers than the threshold, so no reference figure is over fewer "
+    "respondents than the threshold.",
     responses=problems(401, 404, 409, 422),
 )
 async def institution_results(
@@ -63,11 +82,14 @@ async def institution_results(
     principal: OptionalPrincipal,
     session: ReadSession,
     cache: Cache,
+    response: Response,
     now: Now,
 ) -> InstitutionResults:
-    return await service.institution(
+    body = await service.institution(
         session, cache=cache, round_id=round_id, org_code=org_code, principal=principal, now=now
     )
+    private_until_published(response, published=body.published)
+    return body
 
 
 @router.get(
@@ -84,11 +106,14 @@ async def municipality_results(
     principal: OptionalPrincipal,
     session: ReadSession,
     cache: Cache,
+    response: Response,
     now: Now,
 ) -> AreaResults:
-    return await service.municipality(
+    body = await service.municipality(
         session, cache=cache, round_id=round_id, code=code, principal=principal, now=now
     )
+    private_until_published(response, published=body.published)
+    return body
 
 
 @router.get(
@@ -123,7 +148,7 @@ async def compare_institutions(
     tag = service.etag(row)
     headers = {
         "ETag": tag,
-        "Cache-Control": "public, max-age=300" if row.published_at else "private, no-store",
+        "Cache-Control": "public, max-age=300" if row.published_at else PRIVATE,
     }
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
@@ -137,7 +162,8 @@ async def compare_institutions(
     description="Every enrolled organisation of the round together, per national question."
     + FIGURES
     + " Public once the round is published; before that only national roles (404 for "
-    "others). Results open when the round closes (409 before).",
+    "others), with `Cache-Control: private, no-store`. Results open a minute after the round "
+    "closes (409 before, with the time).",
     responses=problems(401, 404, 409, 422),
 )
 async def national_results(
@@ -145,8 +171,11 @@ async def national_results(
     principal: OptionalPrincipal,
     session: ReadSession,
     cache: Cache,
+    response: Response,
     now: Now,
 ) -> AreaResults:
-    return await service.national(
+    body = await service.national(
         session, cache=cache, round_id=round_id, principal=principal, now=now
     )
+    private_until_published(response, published=body.published)
+    return body

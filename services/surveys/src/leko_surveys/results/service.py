@@ -3,14 +3,24 @@ question: n, mean, standard deviation, 95% confidence interval (with the finite-
 correction where the number invited is known), distribution; an institution compared with the
 rest of its municipality and the rest of the country, a municipality or sector with the rest
 of the country (Welch's t-test on samples that do not overlap); the change since the
-programme's previous round; suppression (see `plan`).
+programme's previous round; suppression per unit and per question (see `plan`).
 
 Who sees what: once the round is published, everyone, without credentials. Before that, only
 national roles and the organisation's own users (`org_admin`, `leader` whose scope covers it);
-anyone else gets 404, as if there were no results. Results open when the round closes (409
-before), so figures never move under a reader's eyes and a respondent cannot be singled out
-by reading before and after an answer. Local questions are shown to their owner's users, and
-beyond them once the owner publishes the question.
+anyone else gets 404, as if there were no results. Results open `SETTLE` after the round
+closes (409 before), once the last responses are counted, so figures never move under a
+reader's eyes and a respondent cannot be singled out by reading before and after an answer.
+Local questions are shown to their owner's users, and beyond them once the owner publishes
+the question.
+
+An institution's own users see, before publication, its comparison with the rest of its
+municipality and of the country — the reference mean and the rest's n and mean — although
+they get 404 on the municipality's and the nation's results themselves: a leader wants to know
+where the institution stands. Those reference figures follow the same suppression as the
+areas' own results: a comparison is left out when the area's figures for the question are
+withheld, or the rest has fewer answers than the threshold, so no reference figure is over
+fewer respondents than the threshold, and none exposes a withheld cell (with the unit and
+the area shown, the rest is their difference, nothing more).
 """
 
 from __future__ import annotations
@@ -44,7 +54,6 @@ from leko_surveys.results.schemas import (
 )
 from leko_surveys.rounds import service as rounds
 from leko_surveys.rounds.repository import RoundRepository
-from leko_surveys.rounds.schemas import RoundStatus
 from leko_surveys.scale import Kind
 from leko_surveys.stats import Comparison, Counts, Summary, compare, summarise
 
@@ -65,23 +74,15 @@ def _ci(summary: Summary) -> tuple[float, float] | None:
     return (round(low, DECIMALS), round(high, DECIMALS))
 
 
-def _population(invited: int) -> int | None:
-    return invited if invited > 0 else None
-
-
-def few_answers(threshold: int) -> str:
-    return f"fewer than {threshold} answers to this question"
-
-
-def settled(row: Round, now: datetime) -> bool:
-    return now >= row.closes_at + SETTLE
+def results_open_at(row: Round) -> datetime:
+    """When a round's results open: `SETTLE` after it closes, once its figures are final."""
+    return row.closes_at + SETTLE
 
 
 @dataclass(frozen=True, slots=True)
 class Previous:
     row: Round
     plan: RoundPlan
-    settled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +94,17 @@ class Context:
     plan: RoundPlan
     previous: Previous | None
     cache: ResultsCache
-    settled: bool
 
     @property
     def threshold(self) -> int:
         return self.row.anonymity_threshold
 
     async def area(self, session: AsyncSession, area: str) -> dict[str, Counts]:
-        return await self.cache.area(session, round_id=self.row.id, area=area, settled=self.settled)
+        return await self.cache.area(session, round_id=self.row.id, area=area)
 
     async def previous_area(self, session: AsyncSession, area: str) -> dict[str, Counts]:
         assert self.previous is not None
-        return await self.cache.area(
-            session, round_id=self.previous.row.id, area=area, settled=self.previous.settled
-        )
+        return await self.cache.area(session, round_id=self.previous.row.id, area=area)
 
 
 def no_results(what: str, round_id: int) -> NotFound:
@@ -120,10 +118,11 @@ def no_results(what: str, round_id: int) -> NotFound:
 async def _context(
     session: AsyncSession, cache: ResultsCache, row: Round, *, authorised: bool, now: datetime
 ) -> Context:
-    """The round's results context; 409 while it has not closed."""
-    if rounds.status_at(row, now) is not RoundStatus.CLOSED:
+    """The round's results context; 409 until its results open."""
+    if now < results_open_at(row):
         raise Conflict(
-            f"Results open when the round closes, at {row.closes_at:%Y-%m-%d %H:%M} UTC."
+            f"Results open once the round has closed and its last responses are counted, at "
+            f"{results_open_at(row):%Y-%m-%d %H:%M:%S} UTC."
         )
     programmes = ProgrammeRepository(session)
     programme = await programmes.get(row.programme)
@@ -134,13 +133,12 @@ async def _context(
         round_id=row.id,
         threshold=row.anonymity_threshold,
         by_sector=programme.by_sector,
-        settled=settled(row, now),
     )
     previous: Previous | None = None
     earlier = await RoundRepository(session).previous(row)
     if (
         earlier is not None
-        and rounds.status_at(earlier, now) is RoundStatus.CLOSED
+        and now >= results_open_at(earlier)
         and (earlier.published_at is not None or authorised)
     ):
         previous = Previous(
@@ -150,9 +148,7 @@ async def _context(
                 round_id=earlier.id,
                 threshold=earlier.anonymity_threshold,
                 by_sector=programme.by_sector,
-                settled=settled(earlier, now),
             ),
-            settled(earlier, now),
         )
     return Context(
         row=row,
@@ -164,7 +160,6 @@ async def _context(
         plan=plan,
         previous=previous,
         cache=cache,
-        settled=settled(row, now),
     )
 
 
@@ -173,18 +168,23 @@ def _comparison(
     unit: Summary,
     *,
     unit_counts: Counts,
-    unit_invited: int,
-    unit_size: int,
+    unit_population: int | None,
     area_counts: Counts,
-    area_invited: int,
-    area_size: int,
+    area_population: int | None,
     threshold: int,
 ) -> ComparisonRead | None:
-    """The unit against the rest of the area; None when the rest is too small to show."""
+    """The unit against the rest of the area, whose figures for the question the caller has
+    found shown (so the rest, their difference, exposes nothing withheld); None when the rest
+    has fewer answers than the threshold."""
     rest = area_counts - unit_counts
-    if area_size - unit_size < threshold or rest.n < threshold:
+    if rest.n < threshold:
         return None
-    rest_summary = summarise(rest, population=_population(area_invited - unit_invited))
+    rest_population = (
+        area_population - unit_population
+        if area_population is not None and unit_population is not None
+        else None
+    )
+    rest_summary = summarise(rest, population=rest_population)
     result: Comparison = compare(unit, rest_summary)
     return ComparisonRead(
         against=against,
@@ -199,12 +199,12 @@ def _comparison(
 
 
 def _change(
-    summary: Summary, previous: Previous, counts: Counts | None, *, cell: str
+    summary: Summary, previous: Previous, counts: Counts | None, *, cell: str, question_id: str
 ) -> ChangeRead | None:
-    threshold = previous.row.anonymity_threshold
-    if counts is None or previous.plan.reason(cell) is not None or counts.n < threshold:
+    """Against the previous round's figures, where that round shows them."""
+    if counts is None or previous.plan.question_reason(question_id, cell) is not None:
         return None
-    before = summarise(counts, population=_population(previous.plan.invited.get(cell, 0)))
+    before = summarise(counts, population=previous.plan.population(cell))
     result = compare(summary, before)
     return ChangeRead(
         previous_round_id=previous.row.id,
@@ -235,12 +235,13 @@ def _withheld(question: QuestionRead, reason: str) -> QuestionResult:
 
 
 def _figures(
-    question: QuestionRead, counts: Counts, *, threshold: int, population: int | None
+    question: QuestionRead, counts: Counts, *, reason: str | None, population: int | None
 ) -> tuple[QuestionResult, Summary | None]:
-    """A shown unit's question, and its summary when it has a mean to compare."""
+    """A unit's question — withheld for `reason` (from the plan) — and its summary when it has
+    a mean to compare."""
+    if reason is not None:
+        return _withheld(question, reason), None
     if question.kind is Kind.CHOICE:
-        if counts.respondents < threshold:
-            return _withheld(question, few_answers(threshold)), None
         values = [str(o.value) for o in question.options if o.value is not None]
         slots = list(counts.distribution().values())
         distribution = dict(zip(values, slots, strict=False)) | {"dont_know": counts.dont_know}
@@ -260,8 +261,6 @@ def _figures(
             ),
             None,
         )
-    if counts.n < threshold:
-        return _withheld(question, few_answers(threshold)), None
     summary = summarise(counts, population=population)
     return (
         QuestionResult(
@@ -286,21 +285,21 @@ class Reference:
     """An area a unit is compared with."""
 
     against: str
+    area: str
     counts: dict[str, Counts]
-    invited: int
-    size: int
+    population: int | None
 
 
 async def _reference(
     session: AsyncSession, context: Context, *, against: str, area: str
 ) -> Reference | None:
-    if area not in context.plan.sizes or context.plan.reason(area) is not None:
+    if context.plan.reason(area) is not None:
         return None
     return Reference(
         against=against,
+        area=area,
         counts=await context.area(session, area),
-        invited=context.plan.invited.get(area, 0),
-        size=context.plan.sizes[area],
+        population=context.plan.population(area),
     )
 
 
@@ -316,25 +315,27 @@ async def _questions(
     reason = context.plan.reason(cell)
     if reason is not None:
         return [_withheld(q, reason) for q in questions]
-    invited = context.plan.invited.get(cell, 0)
-    size = context.plan.sizes.get(cell, 0)
+    population = context.plan.population(cell)
     results: list[QuestionResult] = []
     for question in questions:
         own = counts.get(question.id, Counts())
         result, summary = _figures(
-            question, own, threshold=context.threshold, population=_population(invited)
+            question,
+            own,
+            reason=context.plan.question_reason(question.id, cell),
+            population=population,
         )
         if summary is not None and question.owner_code is None:
             for reference in references:
+                if context.plan.question_reason(question.id, reference.area) is not None:
+                    continue  # the rest would give the area's withheld figures away
                 compared = _comparison(
                     reference.against,
                     summary,
                     unit_counts=own,
-                    unit_invited=invited,
-                    unit_size=size,
+                    unit_population=population,
                     area_counts=reference.counts.get(question.id, Counts()),
-                    area_invited=reference.invited,
-                    area_size=reference.size,
+                    area_population=reference.population,
                     threshold=context.threshold,
                 )
                 if compared is not None:
@@ -344,7 +345,11 @@ async def _questions(
                     result.comparisons[key] = compared
             if context.previous is not None and previous is not None:
                 result.change = _change(
-                    summary, context.previous, previous.get(question.id), cell=cell
+                    summary,
+                    context.previous,
+                    previous.get(question.id),
+                    cell=cell,
+                    question_id=question.id,
                 )
         results.append(result)
     return results
@@ -424,7 +429,7 @@ async def institution(
         municipality=unit.municipality,
         invited=unit.invited,
         n_responses=unit.responded,
-        response_rate=response_rate(unit.invited, unit.responded),
+        response_rate=response_rate(context.plan.population(cell), unit.responded),
         suppressed=reason is not None,
         reason=reason,
         headline_question_id=context.headline,
@@ -488,7 +493,7 @@ async def _area(
         participants=len(context.plan.members.get(area, [])),
         invited=invited,
         n_responses=size,
-        response_rate=response_rate(invited, size),
+        response_rate=response_rate(context.plan.population(area), size),
         suppressed=reason is not None,
         reason=reason,
         headline_question_id=context.headline,
@@ -625,32 +630,26 @@ async def comparison(
     municipal = (await context.area(session, area)).get(context.headline, Counts())
     headline = next(q for q in context.national if q.id == context.headline)
     labels = await names(session, [code, *members])
-    area_reason = context.plan.reason(area)
+    area_reason = context.plan.question_reason(context.headline, area)
     scores: list[InstitutionScore] = []
     for member in members:
         unit = context.plan.units[member]
         cell = org_cell(member)
-        reason = context.plan.reason(cell)
         own = totals.get((member, context.headline), Counts())
-        summary: Summary | None = None
-        if reason is None:
-            result, summary = _figures(
-                headline,
-                own,
-                threshold=context.threshold,
-                population=_population(unit.invited),
-            )
-            reason = result.reason
+        result, summary = _figures(
+            headline,
+            own,
+            reason=context.plan.question_reason(context.headline, cell),
+            population=context.plan.population(cell),
+        )
         compared = (
             _comparison(
                 REST_OF_MUNICIPALITY,
                 summary,
                 unit_counts=own,
-                unit_invited=unit.invited,
-                unit_size=unit.responded,
+                unit_population=context.plan.population(cell),
                 area_counts=municipal,
-                area_invited=context.plan.invited.get(area, 0),
-                area_size=context.plan.sizes.get(area, 0),
+                area_population=context.plan.population(area),
                 threshold=context.threshold,
             )
             if summary is not None and area_reason is None
@@ -663,7 +662,7 @@ async def comparison(
                 institution_type=unit.institution_type,
                 n_responses=unit.responded,
                 suppressed=summary is None,
-                reason=reason,
+                reason=result.reason,
                 n=summary.n if summary else None,
                 mean=_r(summary.mean) if summary else None,
                 ci95=_ci(summary) if summary else None,

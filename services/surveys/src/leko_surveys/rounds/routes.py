@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from leko_kit.db import ReadSession, Session
 from leko_kit.dependencies import Now
@@ -26,7 +26,7 @@ RoundId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[12])]
     description="For `national_admin`: a round of a programme for a year (one per programme "
     "and year; a second is 409), using the programme's newest questionnaire version unless "
     "`questionnaire_version` names another — that version is immutable from now on. Answers "
-    "are accepted from `opens_at` until `closes_at`; results open when the round closes. "
+    "are accepted from `opens_at` until `closes_at`; results open a minute after it closes. "
     "`anonymity_threshold` (default 5, never below 3) is the fewest respondents a result "
     "shows. An unknown programme or version, or a round that closes before it opens or in "
     "the past, is 422. Nothing is stored on an error.",
@@ -63,13 +63,34 @@ async def list_rounds(
 
 @router.get(
     "/{round_id}",
+    response_model=RoundRead,
     summary="One round (public)",
     description="Public: the round's window, status, threshold, questionnaire version, "
-    "publication and totals.",
-    responses=problems(404, 422),
+    "publication and totals. The `ETag` changes whenever any of them does (publication, "
+    "the status, new participants or responses); `If-None-Match` with the current one "
+    "gives 304.",
+    responses={
+        200: {
+            "headers": {
+                "ETag": {
+                    "description": "The round's current representation.",
+                    "schema": {"type": "string", "examples": ['"3f9c0a5d81b2e6f4"']},
+                }
+            }
+        },
+        304: {"description": "Not modified: the `ETag` in `If-None-Match` is current."},
+        **problems(404, 422),
+    },
 )
-async def get_round(round_id: RoundId, session: ReadSession, now: Now) -> RoundRead:
-    return await service.as_read(session, await service.get(session, round_id), now)
+async def get_round(
+    round_id: RoundId, session: ReadSession, request: Request, response: Response, now: Now
+) -> RoundRead | Response:
+    body = await service.as_read(session, await service.get(session, round_id), now)
+    tag = service.etag(body)
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return body
 
 
 @router.post(

@@ -5,6 +5,7 @@ programme's newest questionnaire version unless another is named), open for answ
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -94,6 +95,12 @@ async def as_read(session: AsyncSession, row: Round, now: datetime) -> RoundRead
     return _read(row, now, totals.get(row.id, (0, 0, 0)))
 
 
+def etag(read: RoundRead) -> str:
+    """A round has no version of its own: besides publication, its status moves with the clock
+    and its totals with every enrolment and response, so the tag is a digest of what it says."""
+    return f'"{hashlib.sha256(read.model_dump_json().encode()).hexdigest()[:16]}"'
+
+
 async def create(
     session: AsyncSession, *, data: RoundCreate, principal: Principal, now: datetime
 ) -> Round:
@@ -112,10 +119,11 @@ async def create(
             }
         )
     else:
+        # Held until the round commits, so the version cannot be replaced meanwhile.
         questionnaire = await (
-            programmes.current(data.programme)
+            programmes.current(data.programme, lock=True)
             if data.questionnaire_version is None
-            else programmes.questionnaire(data.programme, data.questionnaire_version)
+            else programmes.questionnaire(data.programme, data.questionnaire_version, lock=True)
         )
         if questionnaire is None:
             errors.append(
