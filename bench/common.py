@@ -16,14 +16,16 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
+import httptools
 import httpx
 from sqlalchemy.engine import make_url
 
@@ -239,3 +241,73 @@ def postgres_cpu_seconds(databases: Databases) -> float:
         except OSError:
             continue
     return total
+
+
+def percentile(sorted_ms: Sequence[float], share: float) -> float:
+    """The value at `share` (0–1) of sorted latencies, nearest rank."""
+    return sorted_ms[min(len(sorted_ms) - 1, round(share * (len(sorted_ms) - 1)))]
+
+
+class KeepAliveConnection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of the load generator: a request is written as
+    prepared bytes and the answer parsed by httptools (C), so that the generator, which
+    shares the two cores with what it measures, costs as little CPU as it can."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.body: list[bytes] = []
+        self.lost: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(exc or ConnectionResetError("the gateway closed the connection"))
+
+    def _fail(self, error: BaseException) -> None:
+        self.lost = error
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(error)
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
+
+    async def request(self, data: bytes) -> tuple[int, bytes]:
+        if self.lost is not None or self.transport is None:
+            raise ConnectionError(f"connection lost: {self.lost!r}")
+        self.body = []
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(data)
+        return await self.waiter
+
+
+async def wait_for_replica(
+    database_url: str, codes: list[str], *, service: str, seconds: float = 120.0
+) -> None:
+    """Until the service's organisation replica (in its database) holds every code."""
+    connection = await asyncpg.connect(plain_url(database_url))
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            found = await connection.fetchval(
+                "SELECT count(*) FROM org_replica WHERE code = ANY($1::text[])", codes
+            )
+            if found == len(codes):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {service} replica has {found} of {len(codes)} codes")
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()

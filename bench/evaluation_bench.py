@@ -65,11 +65,10 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
@@ -81,14 +80,17 @@ from common import (
     RESULTS,
     ROOT,
     Databases,
+    KeepAliveConnection,
     cpu_seconds,
     create_client,
     machine,
     machine_cpu_seconds,
+    percentile,
     plain_url,
     postgres_cpu_seconds,
     print_machine,
     running_platform,
+    wait_for_replica,
 )
 
 from leko_cli.platform import Platform
@@ -178,29 +180,7 @@ class Latency:
     target_ms: float
 
 
-def _percentile(sorted_ms: Sequence[float], share: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, round(share * (len(sorted_ms) - 1)))]
-
-
 # -- the rounds ------------------------------------------------------------------------------
-
-
-async def wait_for_replica(database_url: str, codes: list[str]) -> None:
-    """Until the evaluation service's replica holds every organisation of a round."""
-    connection = await asyncpg.connect(plain_url(database_url))
-    try:
-        deadline = time.monotonic() + REPLICA_WAIT_SECONDS
-        while True:
-            found = await connection.fetchval(
-                "SELECT count(*) FROM org_replica WHERE code = ANY($1::text[])", codes
-            )
-            if found == len(codes):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the replica holds {found} of {len(codes)} organisations")
-            await asyncio.sleep(0.5)
-    finally:
-        await connection.close()
 
 
 async def _post(
@@ -279,51 +259,6 @@ async def close_rounds(platform: Platform, created: Created) -> None:
 # -- the submissions -------------------------------------------------------------------------
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection of the load generator: a request is written as
-    prepared bytes and the answer parsed by httptools (C), so that the generator, which
-    shares the two cores with what it measures, costs as little CPU as it can."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.body: list[bytes] = []
-        self.lost: BaseException | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError as error:
-            self._fail(error)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(exc or ConnectionResetError("the gateway closed the connection"))
-
-    def _fail(self, error: BaseException) -> None:
-        self.lost = error
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(error)
-
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
-
-    async def request(self, data: bytes) -> tuple[int, bytes]:
-        if self.lost is not None or self.transport is None:
-            raise ConnectionError(f"connection lost: {self.lost!r}")
-        self.body = []
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(data)
-        return await self.waiter
-
-
 def _request_bytes(host: str, token: str, body: bytes) -> bytes:
     head = (
         f"POST /evaluation/v1/invitations/{token}/responses HTTP/1.1\r\nHost: {host}\r\n"
@@ -351,7 +286,7 @@ async def submit(
     async def worker() -> None:
         nonlocal position
         clock = time.perf_counter
-        _, connection = await loop.create_connection(_Connection, host, port)
+        _, connection = await loop.create_connection(KeepAliveConnection, host, port)
         try:
             while position < total:
                 token, body = jobs[position]
@@ -365,7 +300,7 @@ async def submit(
                     status, text = 0, repr(error).encode()
                     if connection.transport is not None:
                         connection.transport.close()
-                    _, connection = await loop.create_connection(_Connection, host, port)
+                    _, connection = await loop.create_connection(KeepAliveConnection, host, port)
                 latencies.append((clock() - started) * 1000)
                 if status != 201:
                     failures[str(status)] += 1
@@ -428,9 +363,9 @@ def run_submissions(
             answers=answers,
             accepted=accepted,
             seconds=seconds,
-            p50_ms=round(_percentile(latencies, 0.50), 2),
-            p95_ms=round(_percentile(latencies, 0.95), 2),
-            p99_ms=round(_percentile(latencies, 0.99), 2),
+            p50_ms=round(percentile(latencies, 0.50), 2),
+            p95_ms=round(percentile(latencies, 0.95), 2),
+            p99_ms=round(percentile(latencies, 0.99), 2),
             max_ms=round(latencies[-1], 2),
             failures=failures,
             failure_examples=examples,
@@ -467,8 +402,8 @@ def latency(label: str, path: str, timings: list[float], target: float) -> Laten
         label,
         path,
         len(ordered),
-        round(_percentile(ordered, 0.50), 2),
-        round(_percentile(ordered, 0.95), 2),
+        round(percentile(ordered, 0.50), 2),
+        round(percentile(ordered, 0.95), 2),
         round(ordered[-1], 2),
         target,
     )
@@ -770,7 +705,14 @@ def _verdict(met: bool) -> str:
 def run(platform: Platform, databases: Databases, settings: Settings) -> dict[str, Any]:
     evaluation_db = databases.urls["evaluation"]
     orgs = data.round_orgs(seed_organisations_data())
-    asyncio.run(wait_for_replica(evaluation_db, [org.code for org in orgs]))
+    asyncio.run(
+        wait_for_replica(
+            evaluation_db,
+            [org.code for org in orgs],
+            service="evaluation",
+            seconds=REPLICA_WAIT_SECONDS,
+        )
+    )
     created = Created(rounds=data.rounds(orgs, settings.leaders))
     started = time.perf_counter()
     created.admin_keys = [

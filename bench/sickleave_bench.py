@@ -64,6 +64,7 @@ from common import (
     reset_peak_memory,
     running_platform,
     status_memory,
+    wait_for_replica,
 )
 
 from leko_cli.platform import Platform
@@ -177,24 +178,6 @@ def create_institutions(platform: Platform, bodies: list[dict[str, Any]]) -> Non
                 raise RuntimeError(
                     f"creating {body['code']}: {response.status_code} {response.text}"
                 )
-
-
-async def wait_for_replica(database_url: str, codes: list[str]) -> None:
-    """Until the sick-leave service's replica holds every organisation."""
-    connection = await asyncpg.connect(plain_url(database_url))
-    try:
-        deadline = time.monotonic() + REPLICA_WAIT_SECONDS
-        while True:
-            found = await connection.fetchval(
-                "SELECT count(*) FROM org_replica WHERE code = ANY($1::text[])", codes
-            )
-            if found == len(codes):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the sick-leave replica has {found} of {len(codes)} codes")
-            await asyncio.sleep(0.5)
-    finally:
-        await connection.close()
 
 
 async def wait_for_vacuum(database_url: str) -> float:
@@ -476,7 +459,14 @@ def run(
     orgs, bodies = organisations(settings.institutions)
     started = time.perf_counter()
     create_institutions(platform, bodies)
-    asyncio.run(wait_for_replica(sickleave_db, [org.code for org in orgs]))
+    asyncio.run(
+        wait_for_replica(
+            sickleave_db,
+            [org.code for org in orgs],
+            service="sick-leave",
+            seconds=REPLICA_WAIT_SECONDS,
+        )
+    )
     print(
         f"bench: {len(orgs)} organisations ({len(bodies)} institutions created) in "
         f"{time.perf_counter() - started:.1f} s",

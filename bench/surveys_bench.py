@@ -74,7 +74,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
@@ -86,14 +86,17 @@ from common import (
     RESULTS,
     ROOT,
     Databases,
+    KeepAliveConnection,
     cpu_seconds,
     create_client,
     machine,
     machine_cpu_seconds,
+    percentile,
     plain_url,
     postgres_cpu_seconds,
     print_machine,
     running_platform,
+    wait_for_replica,
 )
 
 from leko_cli.platform import Platform
@@ -181,10 +184,6 @@ class Round:
     tokens: dict[str, list[str]] = field(default_factory=dict)  # institution → tokens
 
 
-def _percentile(sorted_ms: Sequence[float], share: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, round(share * (len(sorted_ms) - 1)))]
-
-
 def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
@@ -229,24 +228,6 @@ async def create_institutions(platform: Platform, institutions: list[data.Instit
         await _request(session, "POST", "/registry/v1/organisations", admin, body, (201, 409))
 
     await _pool(len(institutions), work, platform.gateway_url)
-
-
-async def wait_for_replica(database_url: str, codes: list[str]) -> None:
-    """Until the surveys service's replica holds every organisation."""
-    connection = await asyncpg.connect(plain_url(database_url))
-    try:
-        deadline = time.monotonic() + REPLICA_WAIT_SECONDS
-        while True:
-            found = await connection.fetchval(
-                "SELECT count(*) FROM org_replica WHERE code = ANY($1::text[])", codes
-            )
-            if found == len(codes):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the surveys replica has {found} of {len(codes)} codes")
-            await asyncio.sleep(0.5)
-    finally:
-        await connection.close()
 
 
 def municipality_keys(platform: Platform, municipalities: Sequence[str]) -> dict[str, str]:
@@ -332,51 +313,6 @@ async def set_up_round(
 # -- the token submissions -------------------------------------------------------------------
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection of the load generator: a request is written as
-    prepared bytes and the answer parsed by httptools (C), so that the generator costs as
-    little CPU as it can."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.body: list[bytes] = []
-        self.lost: BaseException | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError as error:
-            self._fail(error)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(exc or ConnectionResetError("the gateway closed the connection"))
-
-    def _fail(self, error: BaseException) -> None:
-        self.lost = error
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(error)
-
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
-
-    async def request(self, data: bytes) -> tuple[int, bytes]:
-        if self.lost is not None or self.transport is None:
-            raise ConnectionError(f"connection lost: {self.lost!r}")
-        self.body = []
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(data)
-        return await self.waiter
-
-
 @dataclass
 class Submission:
     responses: int
@@ -414,7 +350,7 @@ async def _submit(
     async def worker() -> None:
         nonlocal position
         clock = time.perf_counter
-        _, connection = await loop.create_connection(_Connection, host, port)
+        _, connection = await loop.create_connection(KeepAliveConnection, host, port)
         try:
             while position < total:
                 request = jobs[position]
@@ -427,7 +363,7 @@ async def _submit(
                     status, text = 0, repr(error).encode()
                     if connection.transport is not None:
                         connection.transport.close()
-                    _, connection = await loop.create_connection(_Connection, host, port)
+                    _, connection = await loop.create_connection(KeepAliveConnection, host, port)
                 latencies.append((clock() - started) * 1000)
                 if status != 201:
                     failures[str(status)] += 1
@@ -496,9 +432,9 @@ def submit_tokens(
         responses=len(jobs),
         accepted=len(latencies) - sum(failures.values()),
         seconds=seconds,
-        p50_ms=round(_percentile(latencies, 0.50), 2),
-        p95_ms=round(_percentile(latencies, 0.95), 2),
-        p99_ms=round(_percentile(latencies, 0.99), 2),
+        p50_ms=round(percentile(latencies, 0.50), 2),
+        p95_ms=round(percentile(latencies, 0.95), 2),
+        p99_ms=round(percentile(latencies, 0.99), 2),
         max_ms=round(latencies[-1], 2),
         failures=failures,
         failure_examples=examples,
@@ -608,8 +544,8 @@ def import_rest(
         seconds=seconds,
         created=created,
         unchanged=unchanged,
-        p50_ms=round(_percentile(timings, 0.5), 1),
-        p95_ms=round(_percentile(timings, 0.95), 1),
+        p50_ms=round(percentile(timings, 0.5), 1),
+        p95_ms=round(percentile(timings, 0.95), 1),
         cpu_seconds=cpu,
     )
 
@@ -723,8 +659,8 @@ def timed_gets(
         label,
         paths[-1],
         len(timings),
-        round(_percentile(timings, 0.50), 2),
-        round(_percentile(timings, 0.95), 2),
+        round(percentile(timings, 0.50), 2),
+        round(percentile(timings, 0.95), 2),
         round(timings[-1], 2),
         target,
     )
@@ -743,7 +679,14 @@ def run(platform: Platform, databases: Databases, settings: Settings) -> dict[st
     used = sorted({i.municipality for i in institutions})
     started = time.perf_counter()
     asyncio.run(create_institutions(platform, institutions))
-    asyncio.run(wait_for_replica(surveys_db, [i.code for i in institutions]))
+    asyncio.run(
+        wait_for_replica(
+            surveys_db,
+            [i.code for i in institutions],
+            service="surveys",
+            seconds=REPLICA_WAIT_SECONDS,
+        )
+    )
     setup_institutions = time.perf_counter() - started
     print(
         f"bench: {len(institutions):,} daycare institutions under {len(used)} municipalities "
