@@ -10,20 +10,25 @@ Environment (every benchmark):
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import platform as host
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import httptools
 import httpx
@@ -311,3 +316,104 @@ async def wait_for_replica(
             await asyncio.sleep(0.5)
     finally:
         await connection.close()
+
+
+def run_benchmark(
+    *,
+    name: str,
+    settings: Any,
+    extra_env: Mapping[str, str],
+    run: Callable[[Platform, Databases], dict[str, Any]],
+    report: Callable[[dict[str, Any]], bool],
+) -> int:
+    """A service benchmark's `main`: the platform on throw-away PostgreSQL databases, `run`,
+    the report (False when a correctness check failed), `bench/results/<name>.json`; the
+    exit code is 1 when a check failed or the run could not finish."""
+    try:
+        facts = machine()
+        databases = Databases.create(require_postgres=True)
+        try:
+            with running_platform(databases, extra_env) as platform:
+                results = run(platform, databases)
+        finally:
+            databases.drop()
+        results = {"machine": facts, "settings": asdict(settings), **results}
+        exact = report(results)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        result_file = RESULTS / f"{name}.json"
+        result_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        print(f"results written to {result_file.relative_to(ROOT)}")
+    except (
+        RuntimeError,
+        httpx.HTTPError,
+        aiohttp.ClientError,
+        OSError,
+        asyncpg.PostgresError,
+    ) as e:
+        print(f"bench: FAILED: {e}", file=sys.stderr)
+        return 1
+    if not exact:
+        print("bench: FAILED: the service's figures differ from the recomputation", file=sys.stderr)
+    return 0 if exact else 1
+
+
+def json_post(host: str, path: str, body: bytes) -> bytes:
+    """A prepared HTTP/1.1 POST of a JSON body, for `post_all`."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def post_all(
+    platform: Platform, jobs: list[bytes], concurrency: int
+) -> tuple[float, list[float], dict[str, int], list[str], list[int]]:
+    """Send every prepared request once from `concurrency` keep-alive connections: (seconds,
+    latencies in ms, failures by status, a few failure texts, responses/s per twentieth)."""
+    latencies: list[float] = []
+    failures: dict[str, int] = defaultdict(int)
+    examples: list[str] = []
+    position = 0
+    total = len(jobs)
+    step = max(1, total // 20)
+    marks: list[float] = []
+    host, port = "127.0.0.1", platform.ports["gateway"]
+    loop = asyncio.get_running_loop()
+
+    async def worker() -> None:
+        nonlocal position
+        clock = time.perf_counter
+        _, connection = await loop.create_connection(KeepAliveConnection, host, port)
+        try:
+            while position < total:
+                request = jobs[position]
+                position += 1
+                started = clock()
+                try:
+                    async with asyncio.timeout(60):
+                        status, text = await connection.request(request)
+                except (OSError, TimeoutError, httptools.HttpParserError) as error:
+                    status, text = 0, repr(error).encode()
+                    if connection.transport is not None:
+                        connection.transport.close()
+                    _, connection = await loop.create_connection(KeepAliveConnection, host, port)
+                latencies.append((clock() - started) * 1000)
+                if status != 201:
+                    failures[str(status)] += 1
+                    if len(examples) < 5:
+                        examples.append(f"{status} {text[:300].decode(errors='replace')}")
+                if len(latencies) % step == 0:
+                    marks.append(clock())
+                    if len(marks) % 4 == 0:
+                        print(f"bench: {len(latencies):,} of {total:,} responses", flush=True)
+        finally:
+            if connection.transport is not None:
+                connection.transport.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds = time.perf_counter() - started
+    edges = [started, *marks]
+    rates = [round(step / (b - a)) for a, b in itertools.pairwise(edges) if b > a]
+    return seconds, latencies, dict(failures), examples, rates

@@ -58,7 +58,6 @@ Environment (and those of `common`; the backend is always PostgreSQL here):
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import random
@@ -73,30 +72,26 @@ from typing import Any
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import evaluation_data as data
-import httptools
 import httpx
 import uvloop
 from common import (
-    RESULTS,
-    ROOT,
     Databases,
-    KeepAliveConnection,
     cpu_seconds,
     create_client,
-    machine,
+    json_post,
     machine_cpu_seconds,
     percentile,
     plain_url,
+    post_all,
     postgres_cpu_seconds,
     print_machine,
-    running_platform,
+    run_benchmark,
     wait_for_replica,
 )
 
 from leko_cli.platform import Platform
 from leko_registry.seed import seed_organisations_data
 
-RESULT_FILE = RESULTS / "evaluation.json"
 SUBMIT_TARGET = 1_000  # responses/s through the gateway
 LEADER_P95_TARGET_MS = 50.0
 NATIONAL_P95_TARGET_MS = 200.0
@@ -259,69 +254,6 @@ async def close_rounds(platform: Platform, created: Created) -> None:
 # -- the submissions -------------------------------------------------------------------------
 
 
-def _request_bytes(host: str, token: str, body: bytes) -> bytes:
-    head = (
-        f"POST /evaluation/v1/invitations/{token}/responses HTTP/1.1\r\nHost: {host}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-async def submit(
-    platform: Platform, jobs: list[tuple[str, bytes]], concurrency: int
-) -> tuple[float, list[float], dict[str, int], list[str], list[int]]:
-    """Post every (token, body) once from `concurrency` keep-alive connections: (seconds,
-    latencies in ms, failures by status, a few failure texts, responses/s in each twentieth
-    of the load)."""
-    latencies: list[float] = []
-    failures: dict[str, int] = defaultdict(int)
-    examples: list[str] = []
-    position = 0
-    total = len(jobs)
-    step = max(1, total // 20)
-    marks: list[float] = []
-    host, port = "127.0.0.1", platform.ports["gateway"]
-    loop = asyncio.get_running_loop()
-
-    async def worker() -> None:
-        nonlocal position
-        clock = time.perf_counter
-        _, connection = await loop.create_connection(KeepAliveConnection, host, port)
-        try:
-            while position < total:
-                token, body = jobs[position]
-                position += 1
-                data = _request_bytes(f"{host}:{port}", token, body)
-                started = clock()
-                try:
-                    async with asyncio.timeout(60):
-                        status, text = await connection.request(data)
-                except (OSError, TimeoutError, httptools.HttpParserError) as error:
-                    status, text = 0, repr(error).encode()
-                    if connection.transport is not None:
-                        connection.transport.close()
-                    _, connection = await loop.create_connection(KeepAliveConnection, host, port)
-                latencies.append((clock() - started) * 1000)
-                if status != 201:
-                    failures[str(status)] += 1
-                    if len(examples) < 5:
-                        examples.append(f"{status} {text[:300].decode(errors='replace')}")
-                if len(latencies) % step == 0:
-                    marks.append(clock())
-                    if len(marks) % 4 == 0:
-                        print(f"bench: {len(latencies):,} of {total:,} responses", flush=True)
-        finally:
-            if connection.transport is not None:
-                connection.transport.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    edges = [started, *marks]
-    rates = [round(step / (b - a)) for a, b in itertools.pairwise(edges) if b > a]
-    return seconds, latencies, dict(failures), examples, rates
-
-
 def run_submissions(
     platform: Platform, databases: Databases, created: Created, settings: Settings
 ) -> tuple[Submission, int]:
@@ -331,11 +263,13 @@ def run_submissions(
     rng.shuffle(order)
     questions = [round_.question_ids for round_ in created.rounds]
     started = time.perf_counter()
+    host = f"127.0.0.1:{platform.ports['gateway']}"
     jobs = []
     answers = 0
     for position in order:
         token, group, leader, round_index = created.invitations[position]
-        jobs.append((token, data.answers_body(questions[round_index], group, leader, position)))
+        body = data.answers_body(questions[round_index], group, leader, position)
+        jobs.append(json_post(host, f"/evaluation/v1/invitations/{token}/responses", body))
         answers += len(questions[round_index])
     print(
         f"bench: {len(jobs):,} response bodies ({answers:,} answers) prepared in "
@@ -349,7 +283,7 @@ def run_submissions(
     postgres_before = postgres_cpu_seconds(databases)
     client_before = time.process_time()
     seconds, latencies, failures, examples, rates = uvloop.run(
-        submit(platform, jobs, settings.concurrency)
+        post_all(platform, jobs, settings.concurrency)
     )
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
     cpu["load generator"] = time.process_time() - client_before
@@ -899,32 +833,14 @@ def report(results: dict[str, Any]) -> bool:
 
 def main() -> int:
     settings = Settings.from_env()
-    facts = machine()
-    databases = Databases.create(require_postgres=True)
-    try:
-        with running_platform(databases, EXTRA_ENV) as platform:
-            results = run(platform, databases, settings)
-    finally:
-        databases.drop()
-    results = {"machine": facts, "settings": asdict(settings), **results}
-    exact = report(results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"results written to {RESULT_FILE.relative_to(ROOT)}")
-    if not exact:
-        print("bench: FAILED: the service's figures differ from the recomputation", file=sys.stderr)
-    return 0 if exact else 1
+    return run_benchmark(
+        name="evaluation",
+        settings=settings,
+        extra_env=EXTRA_ENV,
+        run=lambda platform, databases: run(platform, databases, settings),
+        report=report,
+    )
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (
-        RuntimeError,
-        httpx.HTTPError,
-        aiohttp.ClientError,
-        OSError,
-        asyncpg.PostgresError,
-    ) as e:
-        print(f"bench: FAILED: {e}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main())

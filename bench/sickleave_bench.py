@@ -39,7 +39,6 @@ Environment (and those of `common`; the backend is always PostgreSQL here):
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -54,15 +53,12 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import sickleave_data as data
 from common import (
-    RESULTS,
-    ROOT,
     Databases,
     create_client,
-    machine,
     plain_url,
     print_machine,
     reset_peak_memory,
-    running_platform,
+    run_benchmark,
     status_memory,
     wait_for_replica,
 )
@@ -71,7 +67,6 @@ from leko_cli.platform import Platform
 from leko_registry.seed import seed_organisations_data
 from leko_sickleave.danish_calendar import is_working_day
 
-RESULT_FILE = RESULTS / "sickleave.json"
 MUNICIPALITY = "k101"
 INGEST_TARGET, INGEST_DEFECT = 100_000, 50_000  # records/s end to end
 MEMORY_TARGET_MB = 300
@@ -618,31 +613,22 @@ def report(results: dict[str, Any]) -> bool:
     return exact
 
 
+def with_workdir(platform: Platform, databases: Databases, settings: Settings) -> dict[str, Any]:
+    """`run` with a temporary folder for the generated CSV files."""
+    with tempfile.TemporaryDirectory(prefix="leko-bench-spells-") as workdir:
+        return run(platform, databases, settings, Path(workdir))
+
+
 def main() -> int:
     settings = Settings.from_env()
-    facts = machine()
-    databases = Databases.create(require_postgres=True)
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="leko-bench-spells-") as workdir,
-            running_platform(databases, EXTRA_ENV) as platform,
-        ):
-            results = run(platform, databases, settings, Path(workdir))
-    finally:
-        databases.drop()
-    results = {"machine": facts, "settings": asdict(settings), **results}
-    exact = report(results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"results written to {RESULT_FILE.relative_to(ROOT)}")
-    if not exact:
-        print("bench: FAILED: the service's KPIs differ from the recomputation", file=sys.stderr)
-    return 0 if exact else 1
+    return run_benchmark(
+        name="sickleave",
+        settings=settings,
+        extra_env=EXTRA_ENV,
+        run=lambda platform, databases: with_workdir(platform, databases, settings),
+        report=report,
+    )
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, httpx.HTTPError, OSError, asyncpg.PostgresError) as error:
-        print(f"bench: FAILED: {error}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main())

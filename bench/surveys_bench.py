@@ -63,7 +63,6 @@ Environment (and those of `common`; the backend is always PostgreSQL here):
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import random
@@ -78,31 +77,27 @@ from typing import Any
 
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
-import httptools  # type: ignore[import-untyped]
 import httpx
 import surveys_data as data
 import uvloop
 from common import (
-    RESULTS,
-    ROOT,
     Databases,
-    KeepAliveConnection,
     cpu_seconds,
     create_client,
-    machine,
+    json_post,
     machine_cpu_seconds,
     percentile,
     plain_url,
+    post_all,
     postgres_cpu_seconds,
     print_machine,
-    running_platform,
+    run_benchmark,
     wait_for_replica,
 )
 
 from leko_cli.platform import Platform
 from leko_registry.seed import seed_organisations_data
 
-RESULT_FILE = RESULTS / "surveys.json"
 SUBMIT_TARGET = 1_000  # responses/s through the gateway
 INSTITUTION_P95_MS = 50.0
 NATIONAL_P95_MS = 200.0
@@ -332,59 +327,6 @@ class Submission:
         return self.responses / self.seconds
 
 
-async def _submit(
-    platform: Platform, jobs: list[bytes], concurrency: int
-) -> tuple[float, list[float], dict[str, int], list[str], list[int]]:
-    """Send every prepared request once from `concurrency` keep-alive connections: (seconds,
-    latencies in ms, failures by status, a few failure texts, responses/s per twentieth)."""
-    latencies: list[float] = []
-    failures: dict[str, int] = defaultdict(int)
-    examples: list[str] = []
-    position = 0
-    total = len(jobs)
-    step = max(1, total // 20)
-    marks: list[float] = []
-    host, port = "127.0.0.1", platform.ports["gateway"]
-    loop = asyncio.get_running_loop()
-
-    async def worker() -> None:
-        nonlocal position
-        clock = time.perf_counter
-        _, connection = await loop.create_connection(KeepAliveConnection, host, port)
-        try:
-            while position < total:
-                request = jobs[position]
-                position += 1
-                started = clock()
-                try:
-                    async with asyncio.timeout(60):
-                        status, text = await connection.request(request)
-                except (OSError, TimeoutError, httptools.HttpParserError) as error:
-                    status, text = 0, repr(error).encode()
-                    if connection.transport is not None:
-                        connection.transport.close()
-                    _, connection = await loop.create_connection(KeepAliveConnection, host, port)
-                latencies.append((clock() - started) * 1000)
-                if status != 201:
-                    failures[str(status)] += 1
-                    if len(examples) < 5:
-                        examples.append(f"{status} {text[:300].decode(errors='replace')}")
-                if len(latencies) % step == 0:
-                    marks.append(clock())
-                    if len(marks) % 5 == 0:
-                        print(f"bench: {len(latencies):,} of {total:,} responses", flush=True)
-        finally:
-            if connection.transport is not None:
-                connection.transport.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    edges = [started, *marks]
-    rates = [round(step / (b - a)) for a, b in itertools.pairwise(edges) if b > a]
-    return seconds, latencies, dict(failures), examples, rates
-
-
 def token_jobs(
     platform: Platform,
     created: Round,
@@ -397,11 +339,7 @@ def token_jobs(
     for institution in institutions:
         for number, token in enumerate(created.tokens[institution.code]):
             body = answers.token_body(institution, number)
-            head = (
-                f"POST /surveys/v1/invitations/{token}/responses HTTP/1.1\r\nHost: {host}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            jobs.append(head.encode() + body)
+            jobs.append(json_post(host, f"/surveys/v1/invitations/{token}/responses", body))
     random.Random(5).shuffle(jobs)
     return jobs
 
@@ -425,7 +363,9 @@ def submit_tokens(
     platform: Platform, databases: Databases, jobs: list[bytes], concurrency: int
 ) -> Submission:
     before = _cpu_counters(platform, databases)
-    seconds, latencies, failures, examples, rates = uvloop.run(_submit(platform, jobs, concurrency))
+    seconds, latencies, failures, examples, rates = uvloop.run(
+        post_all(platform, jobs, concurrency)
+    )
     cpu = _cpu_used(before, _cpu_counters(platform, databases))
     latencies.sort()
     return Submission(
@@ -911,32 +851,14 @@ def report(results: dict[str, Any]) -> bool:
 
 def main() -> int:
     settings = Settings.from_env()
-    facts = machine()
-    databases = Databases.create(require_postgres=True)
-    try:
-        with running_platform(databases, EXTRA_ENV) as platform:
-            results = run(platform, databases, settings)
-    finally:
-        databases.drop()
-    results = {"machine": facts, "settings": asdict(settings), **results}
-    exact = report(results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"results written to {RESULT_FILE.relative_to(ROOT)}")
-    if not exact:
-        print("bench: FAILED: a correctness check failed", file=sys.stderr)
-    return 0 if exact else 1
+    return run_benchmark(
+        name="surveys",
+        settings=settings,
+        extra_env=EXTRA_ENV,
+        run=lambda platform, databases: run(platform, databases, settings),
+        report=report,
+    )
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (
-        RuntimeError,
-        httpx.HTTPError,
-        aiohttp.ClientError,
-        OSError,
-        asyncpg.PostgresError,
-    ) as error:
-        print(f"bench: FAILED: {error}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main())
