@@ -139,6 +139,15 @@ class Database:
         await self.engine.dispose()
 
 
+async def driver_connection(session: AsyncSession) -> Any:
+    """The session's asyncpg connection (in the session's transaction if one began), for the
+    few hot paths that send prepared statements or `COPY` straight to the driver."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None
+    return raw.driver_connection
+
+
 def database_of(request: Request) -> Database:
     database: Database = request.app.state.database
     return database

@@ -16,7 +16,7 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +30,7 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
 from leko_kit.auth import InternalTokenSigner, Principal, generate_keypair
@@ -134,6 +134,33 @@ async def bind_to_connection(database: Database) -> AsyncIterator[AsyncConnectio
             database.sessionmaker, database.read_sessionmaker = original
             if transaction.is_active:
                 await transaction.rollback()
+
+
+@asynccontextmanager
+async def committed_postgres_app(
+    migrations: Path,
+    seed: Callable[[AsyncSession], Awaitable[None]],
+    make_app: Callable[[str], FastAPI],
+) -> AsyncIterator[FastAPI]:
+    """`make_app(url)` on a fresh PostgreSQL database migrated by `migrations` and filled by
+    `seed`, whose writes are committed: for tests of concurrent requests, which cannot share
+    the one connection of a rolled-back test transaction. Skips the test without PostgreSQL."""
+    if postgres_admin_url() is None:
+        pytest.skip("concurrent writes are tested on PostgreSQL (set LEKO_TEST_POSTGRES_URL)")
+    async with temporary_database("postgres") as temporary:
+        await upgrade(migrations, database_url=temporary.url)
+        seeding = Database(temporary.url)
+        async with seeding.session() as session:
+            await seed(session)
+        await seeding.dispose()
+        app = make_app(temporary.url)
+        try:
+            yield app
+        finally:
+            replica = getattr(app.state, "replica", None)
+            if replica is not None:
+                await replica.close()
+            await app.state.database.dispose()
 
 
 async def migration_round_trip(migrations: Path, database_url: str) -> tuple[set[str], set[str]]:

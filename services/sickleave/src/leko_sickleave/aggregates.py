@@ -18,30 +18,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, delete, func, select, text, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable
 
+from leko_kit.aggregates import is_postgres, upsert
+from leko_kit.db import driver_connection
+
 _staging = MetaData()
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def upsert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's `INSERT` that takes `ON CONFLICT` clauses."""
-    return postgresql.insert(table) if is_postgres(session) else sqlite.insert(table)
 
 
 async def copy_rows(
     session: AsyncSession, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Binary `COPY` of `rows` into `table` on the session's own connection (PostgreSQL)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    assert raw.driver_connection is not None
-    await raw.driver_connection.copy_records_to_table(table, records=rows, columns=columns)
+    driver = await driver_connection(session)
+    await driver.copy_records_to_table(table, records=rows, columns=columns)
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -2,16 +2,16 @@
 
 On PostgreSQL the hot path is two statements sent straight to asyncpg (prepared once per
 connection, no SQLAlchemy statement building per request): the invitation's context, then one
-statement that spends the invitation and, only if that succeeded, stores the response with its
-answers and adds it to every aggregate. A single statement is atomic on its own, so it needs
-no BEGIN/COMMIT round trips either. Other databases (SQLite) take the same steps one statement
-at a time inside the request's transaction.
+statement that spends the invitations of a batch of responses and stores those whose
+invitation was unspent, with their answers and counts (`write_responses`, for one response in
+the request's transaction or for many through a group writer, see `leko_kit.group_write`).
+Other databases (SQLite) take the same steps one statement at a time inside the request's
+transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from leko_evaluation.models import (
     Response,
 )
 from leko_kit.aggregates import is_postgres
+from leko_kit.db import driver_connection
 
 COUNTERS = ("n1", "n2", "n3", "n4", "n5", "dont_know")
 
@@ -43,38 +44,86 @@ WHERE i.token_hash = $1
 """
 
 
-# Spend the invitation; everything after it reads `spent`, so nothing is written when another
-# request spent the token first. The national totals are not touched: a round is counted in
-# them when it closes (`statistics.service.count_round`).
+# Spend each invitation of the batch; everything after it reads `spent`, so nothing is written
+# for a token another request spent first (or that comes twice in one batch: an invitation is
+# updated once, and only one of its rows is returned). The national totals are not touched: a
+# round is counted in them when it closes (`statistics.service.count_round`).
 _RECORD_PG = """
-WITH spent AS (
-    UPDATE invitations SET spent = true
-    WHERE token_hash = $1 AND NOT spent
-    RETURNING leader_id
+WITH batch AS (
+    SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[],
+                         $6::int[], $7::int[])
+        AS b(idx, token_hash, id, leader_id, "group", year, month)
 ),
-answered AS (
-    SELECT a.question_id, a.value
-    FROM spent, unnest($7::varchar[], $8::smallint[]) AS a(question_id, value)
+spent AS (
+    UPDATE invitations i SET spent = true
+    FROM batch b
+    WHERE i.token_hash = b.token_hash AND NOT i.spent
+    RETURNING b.idx, b.id, b.leader_id, b."group", b.year, b.month
 ),
 stored AS (
     INSERT INTO responses (id, leader_id, "group", year, month)
-    SELECT $2::varchar, $3::int, $4::varchar, $5::int, $6::int FROM spent
-    RETURNING id
+    SELECT s.id, s.leader_id, s."group", s.year, s.month FROM spent s
 ),
 stored_answers AS (
     INSERT INTO answers (response_id, question_id, value)
-    SELECT stored.id, answered.question_id, answered.value FROM stored, answered
+    SELECT s.id, a.question_id, a.value
+    FROM unnest($8::int[], $9::varchar[], $10::smallint[]) AS a(idx, question_id, value)
+    JOIN spent s ON s.idx = a.idx
 ),
 counted AS (
-    UPDATE leader_group_counts SET responded = responded + 1
-    WHERE leader_id = $3::int AND "group" = $4::varchar AND EXISTS (SELECT FROM spent)
+    UPDATE leader_group_counts c SET responded = c.responded + n.responses
+    FROM (SELECT leader_id, "group", count(*) AS responses FROM spent
+          GROUP BY leader_id, "group") n
+    WHERE c.leader_id = n.leader_id AND c."group" = n."group"
 ),
 leader AS (
-    UPDATE evaluation_leaders SET responses = responses + 1
-    WHERE id = $3::int AND EXISTS (SELECT FROM spent)
+    UPDATE evaluation_leaders l SET responses = l.responses + n.responses
+    FROM (SELECT leader_id, count(*) AS responses FROM spent GROUP BY leader_id) n
+    WHERE l.id = n.leader_id
 )
-SELECT count(*) FROM spent
+SELECT idx FROM spent
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A checked response waiting to be stored: where it counts, never who sent it (the
+    token's hash only spends the invitation)."""
+
+    token_hash: str
+    response_id: str
+    leader_id: int
+    group: str
+    year: int
+    month: int
+    answers: list[tuple[str, int | None]]
+
+
+async def write_responses(driver: Any, submissions: list[Submission]) -> set[int]:
+    """PostgreSQL: spend, store and count a batch of responses in one statement; the indexes
+    of those stored (the others' invitations were spent already)."""
+    columns: list[list[Any]] = [[] for _ in range(10)]
+    for index, item in enumerate(submissions):
+        for column, value in zip(
+            columns[:7],
+            (
+                index,
+                item.token_hash,
+                item.response_id,
+                item.leader_id,
+                item.group,
+                item.year,
+                item.month,
+            ),
+            strict=True,
+        ):
+            column.append(value)
+        for question_id, value in item.answers:
+            columns[7].append(index)
+            columns[8].append(question_id)
+            columns[9].append(value)
+    rows = await driver.fetch(_RECORD_PG, *columns)
+    return {int(row[0]) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +151,6 @@ class ResponseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _driver(self) -> Any:
-        """The request's asyncpg connection (in the request's transaction if one began)."""
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
-
     @property
     def direct(self) -> bool:
         """Whether the hot path goes straight to asyncpg (PostgreSQL)."""
@@ -115,7 +158,7 @@ class ResponseRepository:
 
     async def context(self, hashed: str) -> InvitationContext | None:
         if self.direct:
-            found = await (await self._driver()).fetchrow(_CONTEXT_PG, hashed)
+            found = await (await driver_connection(self.session)).fetchrow(_CONTEXT_PG, hashed)
             if found is None:
                 return None
             values = list(found)
@@ -170,54 +213,29 @@ class ResponseRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def store(
-        self,
-        *,
-        response_id: str,
-        leader_id: int,
-        group: str,
-        year: int,
-        month: int,
-        answers: list[tuple[str, int | None]],
-    ) -> None:
+    async def store(self, submission: Submission) -> None:
         await self.session.execute(
             insert(Response).values(
-                id=response_id, leader_id=leader_id, group=group, year=year, month=month
+                id=submission.response_id,
+                leader_id=submission.leader_id,
+                group=submission.group,
+                year=submission.year,
+                month=submission.month,
             )
         )
         await self.session.execute(
             insert(Answer),
             [
-                {"response_id": response_id, "question_id": question_id, "value": value}
-                for question_id, value in answers
+                {"response_id": submission.response_id, "question_id": question_id, "value": value}
+                for question_id, value in submission.answers
             ],
         )
 
-    async def record(
-        self,
-        *,
-        hashed: str,
-        response_id: str,
-        leader_id: int,
-        group: str,
-        year: int,
-        month: int,
-        answers: Sequence[tuple[str, int | None]],
-    ) -> bool:
-        """PostgreSQL: spend, store and count in one statement; False (and nothing written)
-        when the invitation was spent already."""
-        spent = await (await self._driver()).fetchval(
-            _RECORD_PG,
-            hashed,
-            response_id,
-            leader_id,
-            group,
-            year,
-            month,
-            [question_id for question_id, _ in answers],
-            [value for _, value in answers],
-        )
-        return bool(spent)
+    async def record(self, submission: Submission) -> bool:
+        """PostgreSQL: spend, store and count in one statement in the session's transaction;
+        False (and nothing written) when the invitation was spent already."""
+        driver = await driver_connection(self.session)
+        return bool(await write_responses(driver, [submission]))
 
     async def count_response(self, leader_id: int, group: str) -> None:
         """Count the response for the leader and group."""

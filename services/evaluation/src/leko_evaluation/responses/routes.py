@@ -8,9 +8,11 @@ from fastapi import APIRouter, Path, Request, Response
 
 from leko_evaluation.openapi import problems
 from leko_evaluation.responses import service
+from leko_evaluation.responses.repository import write_responses
 from leko_evaluation.responses.schemas import Questionnaire, ResponseReceipt, ResponseWrite
 from leko_kit.db import ReadSession, Session, database_of
 from leko_kit.dependencies import Now
+from leko_kit.group_write import group_writer
 from leko_kit.routing import lean_json_route
 from leko_kit.tokens import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH
 
@@ -47,14 +49,18 @@ async def get_invitation(
 
 
 async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
-    """`post_response` for a valid JSON body, without FastAPI's dependency solving."""
-    async with database_of(request).session() as session:
-        return await service.respond(
-            session,
-            token=request.path_params["token"],
-            data=body,
-            now=request.app.state.clock(),
-        )
+    """`post_response` for a valid JSON body, without FastAPI's dependency solving; on
+    PostgreSQL its write is grouped with others arriving at the same moment (the checks run
+    on a read session, released before the write)."""
+    database = database_of(request)
+    now = request.app.state.clock()
+    token = request.path_params["token"]
+    if database.is_sqlite:
+        async with database.session() as session:
+            return await service.respond(session, token=token, data=body, now=now)
+    async with database.read_session() as session:
+        submission = await service.check(session, token=token, data=body, now=now)
+    return await service.store_grouped(group_writer(database, write_responses), submission)
 
 
 def _valid_token(request: Request) -> bool:

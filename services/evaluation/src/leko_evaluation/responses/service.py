@@ -6,7 +6,8 @@ and only when it fits the questionnaire: every core question answered (a value o
 "ved ikke"), theme and local questions optional, no question twice, no question from outside
 the questionnaire, values 1–5. Storing it spends the token, stores the response (leader,
 group, month: never the token or the invitation) with its answers, and counts it in the
-leader's response rates, all in one transaction (on PostgreSQL one statement). The leader's
+leader's response rates, all in one transaction (on PostgreSQL one statement, which the busy
+route shares with the responses arriving at the same moment: `store_grouped`). The leader's
 answer counts per question are counted from the answers when a report is read (see
 `reports.repository`); the round enters the national totals when it closes (see
 `statistics.service`), so that no figure anyone can read moves answer by answer.
@@ -23,13 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leko_evaluation.evaluations.schemas import RoundStatus
 from leko_evaluation.question_sets.schemas import QuestionSetWrite
 from leko_evaluation.questionnaire import build, cached_content, parse_content
-from leko_evaluation.responses.repository import InvitationContext, ResponseRepository
+from leko_evaluation.responses.repository import (
+    InvitationContext,
+    ResponseRepository,
+    Submission,
+)
 from leko_evaluation.responses.schemas import (
     Questionnaire,
     ResponseReceipt,
     ResponseWrite,
 )
 from leko_evaluation.scale import Group
+from leko_kit.group_write import GroupWriter
 from leko_kit.problems import Conflict, NotFound, Unprocessable
 from leko_kit.tokens import token_hash
 
@@ -140,9 +146,11 @@ def _validate(
     return answers
 
 
-async def respond(
+async def check(
     session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
-) -> ResponseReceipt:
+) -> Submission:
+    """The response to store for `token`, once the invitation, the round's window and the
+    answers have been checked (a problem otherwise)."""
     hashed, context = await _context(session, token)
     if context.spent:
         raise Conflict(_SPENT)
@@ -158,32 +166,38 @@ async def respond(
             "more answers."
         )
     theme_of, core = await _shape(session, context)
-    answers = _validate(data, theme_of, core)
-
-    repository = ResponseRepository(session)
-    month = now.year * 100 + now.month
-    if repository.direct:
-        stored = await repository.record(
-            hashed=hashed,
-            response_id=uuid.uuid4().hex,
-            leader_id=context.leader_id,
-            group=context.group,
-            year=context.year,
-            month=month,
-            answers=answers,
-        )
-        if not stored:
-            raise Conflict(_SPENT)
-        return ResponseReceipt(group=Group(context.group), answers=len(answers))
-    if not await repository.spend(hashed):
-        raise Conflict(_SPENT)
-    await repository.store(
+    return Submission(
+        token_hash=hashed,
         response_id=uuid.uuid4().hex,
         leader_id=context.leader_id,
         group=context.group,
         year=context.year,
-        month=month,
-        answers=answers,
+        month=now.year * 100 + now.month,
+        answers=_validate(data, theme_of, core),
     )
-    await repository.count_response(context.leader_id, context.group)
-    return ResponseReceipt(group=Group(context.group), answers=len(answers))
+
+
+def _receipt(submission: Submission, stored: bool) -> ResponseReceipt:
+    if not stored:
+        raise Conflict(_SPENT)
+    return ResponseReceipt(group=Group(submission.group), answers=len(submission.answers))
+
+
+async def store_grouped(writer: GroupWriter[Submission], submission: Submission) -> ResponseReceipt:
+    """PostgreSQL: store a checked response with the others arriving at the same moment."""
+    return _receipt(submission, await writer.submit(submission))
+
+
+async def respond(
+    session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
+) -> ResponseReceipt:
+    """Check and store a response in the session's transaction."""
+    submission = await check(session, token=token, data=data, now=now)
+    repository = ResponseRepository(session)
+    if repository.direct:
+        return _receipt(submission, await repository.record(submission))
+    if not await repository.spend(submission.token_hash):
+        raise Conflict(_SPENT)
+    await repository.store(submission)
+    await repository.count_response(submission.leader_id, submission.group)
+    return _receipt(submission, stored=True)

@@ -37,6 +37,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.db import driver_connection
 from leko_sickleave.absences.contributions import LENGTH_LIMITS, SpellRow, open_horizon
 from leko_sickleave.danish_calendar import FIRST_DATE, LAST_DATE, month_index, working_days
 from leko_sickleave.models import Spell
@@ -150,18 +151,13 @@ class BulkWriter:
         result = await self.session.execute(text(statement))
         return int(cast("CursorResult[Any]", result).rowcount)
 
-    async def _raw(self) -> Any:
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
-
     async def start(self) -> None:
         """Make the temporary tables (once per connection) and empty the batch's."""
         for statement in _CREATE:
             await self.session.execute(text(statement))
         calendar = await self.session.scalar(text("SELECT count(*) FROM batch_months"))
         if not calendar:
-            driver = await self._raw()
+            driver = await driver_connection(self.session)
             await driver.copy_records_to_table("batch_calendar", records=calendar_rows())
             await driver.copy_records_to_table("batch_months", records=_month_rows())
             await self.session.execute(text("ANALYZE batch_calendar, batch_months"))
@@ -179,7 +175,7 @@ class BulkWriter:
             for start in range(0, len(view), _COPY_PIECE):
                 yield bytes(view[start : start + _COPY_PIECE])
 
-        driver = await self._raw()
+        driver = await driver_connection(self.session)
         await driver.copy_to_table("incoming", source=pieces(), columns=columns, format="csv")
         self.staged += csv_text.count("\n")
 
@@ -187,7 +183,7 @@ class BulkWriter:
         """Stage checked spells with their record numbers."""
         if not rows:
             return
-        driver = await self._raw()
+        driver = await driver_connection(self.session)
         await driver.copy_records_to_table(
             "incoming",
             records=[
@@ -300,7 +296,7 @@ class BulkWriter:
                     )
                 )
             )
-        driver = await self._raw()
+        driver = await driver_connection(self.session)
         await driver.copy_records_to_table(
             "batch_nodes", records=[(code, node) for code in codes for node in tree.nodes(code)]
         )

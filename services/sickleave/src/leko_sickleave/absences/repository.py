@@ -33,13 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.aggregates import is_postgres
 from leko_kit.db import Database
 from leko_sickleave.absences.contributions import Deltas, SpellRow
 from leko_sickleave.aggregates import (
     add_deltas,
     append_deltas,
     insert_rows,
-    is_postgres,
     merge_deltas,
     start_deltas,
     start_staging,

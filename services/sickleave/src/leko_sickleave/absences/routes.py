@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
 
+from leko_kit.aggregates import is_postgres
 from leko_kit.db import Session, database_of
 from leko_sickleave.absences import service
 from leko_sickleave.absences.formats import read_records
 from leko_sickleave.absences.repository import vacuum_aggregates
 from leko_sickleave.absences.schemas import FIELDS
-from leko_sickleave.aggregates import is_postgres
 from leko_sickleave.auth import Reporter
 from leko_sickleave.openapi import problems
 from leko_sickleave.schemas import BatchResult

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.aggregates import is_postgres
 from leko_kit.auth import Principal
 from leko_kit.problems import Forbidden, NotFound, Unprocessable
 from leko_sickleave.absences.bulk import BulkWriter
@@ -41,7 +42,6 @@ from leko_sickleave.absences.contributions import Deltas, SpellRow
 from leko_sickleave.absences.formats import Chunk, CsvText, Unreadable, parse_csv
 from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.absences.schemas import FieldErrors, parse_record
-from leko_sickleave.aggregates import is_postgres
 from leko_sickleave.organisations import OrgTree
 from leko_sickleave.schemas import BatchResult
 

@@ -9,8 +9,9 @@ from typing import Any, cast
 from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.aggregates import is_postgres, upsert
 from leko_kit.tables import utcnow
-from leko_sickleave.aggregates import add_deltas, is_postgres, upsert
+from leko_sickleave.aggregates import add_deltas
 from leko_sickleave.models import Staffing, StaffingTotals
 
 # pg_advisory_xact_lock takes a bigint; a fixed key derived from a name keeps it readable.

@@ -7,8 +7,8 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leko_kit.aggregates import upsert
 from leko_kit.tables import utcnow
-from leko_sickleave.aggregates import upsert
 from leko_sickleave.models import Target
 
 _targets = cast(Table, Target.__table__)

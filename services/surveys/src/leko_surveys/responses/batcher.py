@@ -1,40 +1,25 @@
-"""Group commit of token responses on PostgreSQL.
+"""Group commit of token responses on PostgreSQL (see `leko_kit.group_write`).
 
 Storing a response is one statement (spend the invitation, store the answers, add them to the
 organisation's and its areas' totals and to the participant's count), and most of its cost is
-the statement and its commit, not the rows it writes. Responses that arrive while a write is
-running therefore wait for the next one and are written together: one statement and one
-commit for all of them, their area totals added up first (every response of a write counts in
-the same shard of each area, so a write touches each area's row of a question once). A
-request's answer still comes only after its response is committed; under light load a write
-holds one response after a few milliseconds' wait (`LINGER_SECONDS`).
+the statement and its commit, not the rows it writes, so responses that arrive together are
+written together: their area totals added up first (every response of a write counts in the
+same shard of each area, so a write touches each area's row of a question once).
 
 Each response is spent on its own inside the statement: a token that was spent already (or
-twice in one write) stores nothing and is reported back as spent. A write is atomic, so a
-failing write fails every response in it and stores none of them; a deadlock with another
-process's write (they lock rows in the same order, but the participants' counts are updated
-by a join) is retried.
+twice in one write) stores nothing and is reported back as spent. The participants' counts
+are updated by a join, so two processes' writes may deadlock; the group writer retries.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
-
-from asyncpg.exceptions import DeadlockDetectedError  # type: ignore[import-untyped]
 
 from leko_kit.db import Database
+from leko_kit.group_write import GroupWriter, group_writer
 from leko_surveys.models import AREA_SHARDS, NATIONAL_AREA, NATIONAL_SHARDS
-
-MAX_BATCH = 64
-# How long a write waits for more responses: a few milliseconds of latency buy writes several
-# responses large, and a write of one response costs PostgreSQL about three times as much per
-# response as a write of sixteen.
-LINGER_SECONDS = 0.004
-RETRIES = 3
 
 _WRITE_PG = """
 WITH batch AS (
@@ -115,57 +100,10 @@ class Pending:
     areas: list[str]  # the areas it counts in (the write picks the shards)
 
 
-class Batcher:
-    """Writes the token responses of one database, a batch at a time."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.pending: list[tuple[Pending, asyncio.Future[bool]]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def record(self, item: Pending) -> bool:
-        """Write `item` with whatever else is waiting; False when its token was spent."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[bool] = loop.create_future()
-        self.pending.append((item, future))
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        while self.pending:
-            if len(self.pending) < MAX_BATCH:
-                await asyncio.sleep(LINGER_SECONDS)  # let the responses in flight join
-            batch = self.pending[:MAX_BATCH]
-            del self.pending[:MAX_BATCH]
-            try:
-                spent = await self._write([item for item, _ in batch])
-            except Exception as error:  # every response of the write fails with it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-            else:
-                for index, (_, future) in enumerate(batch):
-                    if not future.done():
-                        future.set_result(index in spent)
-
-    async def _write(self, items: list[Pending]) -> set[int]:
-        arguments = _arguments(items)
-        for attempt in range(RETRIES + 1):
-            try:
-                async with self.database.sessionmaker() as session:
-                    connection = await session.connection()
-                    raw = await connection.get_raw_connection()
-                    driver = raw.driver_connection
-                    assert driver is not None
-                    rows = await driver.fetch(_WRITE_PG, *arguments)
-                    await session.commit()
-                return {int(row[0]) for row in rows}
-            except DeadlockDetectedError:
-                if attempt == RETRIES:
-                    raise
-                await asyncio.sleep(random.uniform(0.001, 0.01))  # noqa: S311
-        raise AssertionError("unreachable")
+async def write_responses(driver: Any, items: list[Pending]) -> set[int]:
+    """Store a batch of responses; the indexes of those whose token was still unspent."""
+    rows = await driver.fetch(_WRITE_PG, *_arguments(items))
+    return {int(row[0]) for row in rows}
 
 
 def _arguments(items: list[Pending]) -> list[Any]:
@@ -196,11 +134,6 @@ def _arguments(items: list[Pending]) -> list[Any]:
     return columns
 
 
-_batchers: WeakKeyDictionary[Database, Batcher] = WeakKeyDictionary()
-
-
-def batcher(database: Database) -> Batcher:
-    found = _batchers.get(database)
-    if found is None:
-        found = _batchers[database] = Batcher(database)
-    return found
+def batcher(database: Database) -> GroupWriter[Pending]:
+    """The process's group writer of token responses to `database`."""
+    return group_writer(database, write_responses)

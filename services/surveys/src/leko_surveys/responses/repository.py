@@ -25,6 +25,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.aggregates import add_counts, is_postgres
+from leko_kit.db import driver_connection
 from leko_surveys.models import (
     COUNTERS,
     AreaQuestionTotal,
@@ -241,12 +242,6 @@ class ResponseRepository:
         fields: tuple[Any, ...] = tuple(row)
         return InvitationContext(*fields)
 
-    async def _driver(self) -> Any:
-        """The request's asyncpg connection (in the request's transaction if one began)."""
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
-
     @property
     def direct(self) -> bool:
         """Whether the token path goes straight to asyncpg (PostgreSQL)."""
@@ -254,7 +249,7 @@ class ResponseRepository:
 
     async def answer_context(self, hashed: str) -> AnswerContext | None:
         """PostgreSQL: the invitation's context for storing a response, in one query."""
-        found = await (await self._driver()).fetchrow(_CONTEXT_PG, hashed)
+        found = await (await driver_connection(self.session)).fetchrow(_CONTEXT_PG, hashed)
         if found is None:
             return None
         values = list(found)
@@ -286,7 +281,7 @@ class ResponseRepository:
         """PostgreSQL: spend, store and count in one statement; False (and nothing written)
         when the invitation was spent already. `answers` are (question id, counter slot,
         national?)."""
-        spent = await (await self._driver()).fetchval(
+        spent = await (await driver_connection(self.session)).fetchval(
             _RECORD_PG,
             hashed,
             response_id,
@@ -311,7 +306,9 @@ class ResponseRepository:
         for row in rows:
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-        await (await self._driver()).execute(_INSERT_RESPONSES_PG, round_id, month, *columns)
+        await (await driver_connection(self.session)).execute(
+            _INSERT_RESPONSES_PG, round_id, month, *columns
+        )
 
     async def add_totals_direct(
         self,
@@ -321,7 +318,7 @@ class ResponseRepository:
     ) -> None:
         """PostgreSQL: the organisations' and the areas' counter increments, one statement
         each, inside the request's transaction."""
-        driver = await self._driver()
+        driver = await driver_connection(self.session)
         if participants:
             keys, counts = _columns(participants, 2)
             await driver.execute(_ADD_PARTICIPANT_TOTALS_PG, round_id, *keys, *counts)
@@ -369,7 +366,9 @@ class ResponseRepository:
         id (30 s a batch once a round held 600,000 responses); `= ANY(array)` takes the
         (round_id, external_id) index."""
         if self.direct:
-            found = await (await self._driver()).fetch(_EXISTING_PG, round_id, list(external_ids))
+            found = await (await driver_connection(self.session)).fetch(
+                _EXISTING_PG, round_id, list(external_ids)
+            )
             return {str(row[0]): row[1] for row in found}
         rows = await self.session.execute(
             select(Response.external_id, Response.content_hash).where(

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.auth import Principal
+from leko_kit.group_write import GroupWriter
 from leko_kit.problems import Conflict, Forbidden, NotFound, Unprocessable
 from leko_kit.scope import covers
 from leko_kit.tokens import token_hash
@@ -52,7 +53,7 @@ from leko_surveys.organisations import lineages, names
 from leko_surveys.participation.repository import ParticipationRepository
 from leko_surveys.programmes.repository import ProgrammeRepository
 from leko_surveys.questionnaire import Form, national_questions
-from leko_surveys.responses.batcher import Batcher, Pending
+from leko_surveys.responses.batcher import Pending
 from leko_surveys.responses.repository import (
     AnswerContext,
     InvitationContext,
@@ -281,7 +282,7 @@ async def _respond_direct(
     hashed: str,
     data: ResponseWrite,
     now: datetime,
-    batcher: Batcher | None,
+    batcher: GroupWriter[Pending] | None,
 ) -> ResponseReceipt:
     """PostgreSQL: the context in one query, then spend, store and count in one statement
     (with the responses that arrive meanwhile, when a `batcher` is given)."""
@@ -298,7 +299,7 @@ async def _respond_direct(
     if errors:
         raise _invalid(errors)
     if batcher is not None:
-        stored = await batcher.record(
+        stored = await batcher.submit(
             Pending(
                 token_hash=hashed,
                 response_id=uuid.uuid4().hex,
@@ -349,7 +350,7 @@ async def respond(
     token: str,
     data: ResponseWrite,
     now: datetime,
-    batcher: Batcher | None = None,
+    batcher: GroupWriter[Pending] | None = None,
 ) -> ResponseReceipt:
     """Store a token's response. On PostgreSQL with a `batcher`, together with the responses
     that arrive while a write is running (see `batcher`)."""
