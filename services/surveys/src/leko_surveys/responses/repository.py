@@ -2,20 +2,21 @@
 
 On PostgreSQL the token path is two statements sent straight to asyncpg (prepared once per
 connection, no SQLAlchemy statement building per request): the invitation's context with the
-local questions of the organisation's lineage, then one statement that spends the invitation
-and, only if that succeeded, stores the response and adds it to the organisation's and its
-areas' totals and to the participant's count. A single statement is atomic on its own, so it
-needs no BEGIN/COMMIT round trips either. Aggregate rows are added in key order, and the
+local questions of the organisation's lineage, then one statement that spends the invitations
+of a batch of responses and stores those whose invitation was unspent, adding them to the
+organisation's and its areas' totals and to the participants' counts (`write_responses`: for
+one response in the request's transaction, or for the responses arriving together through a
+group writer, see `leko_kit.group_write`). Aggregate rows are added in key order, and the
 tables in the order the batch import writes them (responses, organisation totals, area
 totals, participants), so concurrent writers lock shared rows in the same order. Other
-databases (SQLite) take the same steps one statement at a time. (The lean token route writes
-through `batcher`, the same statement for many responses; `record` serves the standard route.)
+databases (SQLite) take the same steps one statement at a time.
 The batch import's writes on PostgreSQL take arrays: one statement per table.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leko_kit.aggregates import add_counts, is_postgres
 from leko_kit.db import driver_connection
 from leko_surveys.models import (
+    AREA_SHARDS,
     COUNTERS,
+    NATIONAL_AREA,
+    NATIONAL_SHARDS,
     AreaQuestionTotal,
     Invitation,
     LocalQuestion,
@@ -55,29 +59,42 @@ JOIN participants pa ON pa.round_id = i.round_id AND pa.org_code = i.org_code
 WHERE i.token_hash = $1
 """
 
-_RECORD_PG = """
-WITH spent AS (
-    UPDATE invitations SET spent = true
-    WHERE token_hash = $1 AND NOT spent
-    RETURNING token_hash
+# Spend each invitation of a batch of token responses; everything after it reads `spent`, so
+# nothing is written for a token another request spent first (or that comes twice in one
+# batch: an invitation is updated once, and only one of its rows is returned). The batch's area
+# totals are added up first: every response of a batch counts in the same shard of an area.
+_WRITE_PG = """
+WITH batch AS (
+    SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[],
+                         $6::int[], $7::text[])
+        AS b(idx, token_hash, id, round_id, org_code, month, answers)
 ),
-answered AS (
-    SELECT a.question_id, a.slot, a.national
-    FROM spent, unnest($6::varchar[], $7::smallint[], $8::boolean[])
-        AS a(question_id, slot, national)
+spent AS (
+    UPDATE invitations i SET spent = true
+    FROM batch b
+    WHERE i.token_hash = b.token_hash AND NOT i.spent
+    RETURNING b.idx, b.id, b.round_id, b.org_code, b.month, b.answers
 ),
 stored AS (
     INSERT INTO responses (id, round_id, org_code, month, answers, external_id, content_hash)
-    SELECT $2::varchar, $3::int, $4::varchar, $5::int, $9::text::json, NULL, NULL FROM spent
+    SELECT s.id, s.round_id, s.org_code, s.month, s.answers::json, NULL, NULL FROM spent s
+),
+answered AS (
+    SELECT s.idx, s.round_id, s.org_code, a.question_id, a.slot, a.national
+    FROM unnest($8::int[], $9::varchar[], $10::smallint[], $11::boolean[])
+        AS a(idx, question_id, slot, national)
+    JOIN spent s ON s.idx = a.idx
 ),
 own AS (
     INSERT INTO participant_question_totals AS t
         (round_id, org_code, question_id, n1, n2, n3, n4, n5, dont_know)
-    SELECT $3::int, $4::varchar, a.question_id,
-           coalesce((a.slot = 1)::int, 0), coalesce((a.slot = 2)::int, 0),
-           coalesce((a.slot = 3)::int, 0), coalesce((a.slot = 4)::int, 0),
-           coalesce((a.slot = 5)::int, 0), (a.slot IS NULL)::int
-    FROM answered a ORDER BY a.question_id
+    SELECT a.round_id, a.org_code, a.question_id,
+           count(*) FILTER (WHERE a.slot = 1), count(*) FILTER (WHERE a.slot = 2),
+           count(*) FILTER (WHERE a.slot = 3), count(*) FILTER (WHERE a.slot = 4),
+           count(*) FILTER (WHERE a.slot = 5), count(*) FILTER (WHERE a.slot IS NULL)
+    FROM answered a
+    GROUP BY a.round_id, a.org_code, a.question_id
+    ORDER BY a.round_id, a.org_code, a.question_id
     ON CONFLICT (round_id, org_code, question_id) DO UPDATE SET
         n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
         n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
@@ -86,24 +103,77 @@ own AS (
 areas AS (
     INSERT INTO area_question_totals AS t
         (round_id, area, question_id, shard, n1, n2, n3, n4, n5, dont_know)
-    SELECT $3::int, z.area, a.question_id, z.shard,
-           coalesce((a.slot = 1)::int, 0), coalesce((a.slot = 2)::int, 0),
-           coalesce((a.slot = 3)::int, 0), coalesce((a.slot = 4)::int, 0),
-           coalesce((a.slot = 5)::int, 0), (a.slot IS NULL)::int
-    FROM answered a CROSS JOIN unnest($10::varchar[], $11::smallint[]) AS z(area, shard)
+    SELECT a.round_id, z.area, a.question_id, z.shard,
+           count(*) FILTER (WHERE a.slot = 1), count(*) FILTER (WHERE a.slot = 2),
+           count(*) FILTER (WHERE a.slot = 3), count(*) FILTER (WHERE a.slot = 4),
+           count(*) FILTER (WHERE a.slot = 5), count(*) FILTER (WHERE a.slot IS NULL)
+    FROM answered a
+    JOIN unnest($12::int[], $13::varchar[], $14::smallint[]) AS z(idx, area, shard)
+        ON z.idx = a.idx
     WHERE a.national
-    ORDER BY z.area, a.question_id, z.shard
+    GROUP BY a.round_id, z.area, a.question_id, z.shard
+    ORDER BY a.round_id, z.area, a.question_id, z.shard
     ON CONFLICT (round_id, area, question_id, shard) DO UPDATE SET
         n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
         n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
         dont_know = t.dont_know + excluded.dont_know
 ),
 counted AS (
-    UPDATE participants SET responded = responded + 1
-    WHERE round_id = $3::int AND org_code = $4::varchar AND EXISTS (SELECT FROM spent)
+    UPDATE participants p SET responded = p.responded + c.n
+    FROM (SELECT s.round_id, s.org_code, count(*) AS n FROM spent s
+          GROUP BY s.round_id, s.org_code) c
+    WHERE p.round_id = c.round_id AND p.org_code = c.org_code
 )
-SELECT count(*) FROM spent
+SELECT idx FROM spent
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A validated token response waiting to be written."""
+
+    token_hash: str
+    response_id: str
+    round_id: int
+    org_code: str
+    month: int
+    answers_json: str
+    answers: list[tuple[str, int | None, bool]]  # question id, counter slot, national?
+    areas: list[str]  # the areas it counts in (the write picks the shards)
+
+
+async def write_responses(driver: Any, items: list[Pending]) -> set[int]:
+    """Store a batch of responses; the indexes of those whose token was still unspent."""
+    rows = await driver.fetch(_WRITE_PG, *_arguments(items))
+    return {int(row[0]) for row in rows}
+
+
+def _arguments(items: list[Pending]) -> list[Any]:
+    """The statement's arrays; every response of the write in the same shard of an area."""
+    national_shard = random.randrange(NATIONAL_SHARDS)  # noqa: S311 - spreads writes
+    area_shard = random.randrange(AREA_SHARDS)  # noqa: S311
+    columns: list[list[Any]] = [[] for _ in range(14)]
+    (idx, hashes, ids, rounds, orgs, months, texts) = columns[:7]
+    (answer_idx, question_ids, slots, national) = columns[7:11]
+    (area_idx, area_names, shards) = columns[11:]
+    for index, item in enumerate(items):
+        idx.append(index)
+        hashes.append(item.token_hash)
+        ids.append(item.response_id)
+        rounds.append(item.round_id)
+        orgs.append(item.org_code)
+        months.append(item.month)
+        texts.append(item.answers_json)
+        for question_id, slot, is_national in item.answers:
+            answer_idx.append(index)
+            question_ids.append(question_id)
+            slots.append(slot)
+            national.append(is_national)
+        for area in item.areas:
+            area_idx.append(index)
+            area_names.append(area)
+            shards.append(national_shard if area == NATIONAL_AREA else area_shard)
+    return columns
 
 
 # The batch import's writes on PostgreSQL: every row of a table in one statement, the values
@@ -266,36 +336,10 @@ class ResponseRepository:
         parsed: list[dict[str, Any]] = content
         return parsed
 
-    async def record(
-        self,
-        *,
-        hashed: str,
-        response_id: str,
-        round_id: int,
-        org_code: str,
-        month: int,
-        answers: Sequence[tuple[str, int | None, bool]],
-        answers_json: str,
-        areas: Sequence[tuple[str, int]],
-    ) -> bool:
-        """PostgreSQL: spend, store and count in one statement; False (and nothing written)
-        when the invitation was spent already. `answers` are (question id, counter slot,
-        national?)."""
-        spent = await (await driver_connection(self.session)).fetchval(
-            _RECORD_PG,
-            hashed,
-            response_id,
-            round_id,
-            org_code,
-            month,
-            [question_id for question_id, _, _ in answers],
-            [slot for _, slot, _ in answers],
-            [national for _, _, national in answers],
-            answers_json,
-            [area for area, _ in areas],
-            [shard for _, shard in areas],
-        )
-        return bool(spent)
+    async def record(self, item: Pending) -> bool:
+        """PostgreSQL: spend, store and count in one statement in the session's transaction;
+        False (and nothing written) when the invitation was spent already."""
+        return bool(await write_responses(await driver_connection(self.session), [item]))
 
     async def insert_responses_direct(
         self, round_id: int, month: int, rows: Sequence[tuple[str, str, str, str, str]]

@@ -10,8 +10,8 @@ sector for the motivation survey, nation), so results never read responses. A re
 request stores nothing and leaves the token usable.
 
 On PostgreSQL the token path reads the invitation's context in one query and writes the
-response in one statement; from the lean route, together with the responses that arrive while
-a write is running (`batcher`: one statement and one commit for all of them). The national
+response in one statement; from the lean route, together with the responses that arrive at the
+same moment (`store_grouped`: one statement and one commit for all of them). The national
 questionnaire content and each organisation's form are cached per process (a version a round
 uses is immutable, and local questions are never edited).
 
@@ -53,10 +53,10 @@ from leko_surveys.organisations import lineages, names
 from leko_surveys.participation.repository import ParticipationRepository
 from leko_surveys.programmes.repository import ProgrammeRepository
 from leko_surveys.questionnaire import Form, national_questions
-from leko_surveys.responses.batcher import Pending
 from leko_surveys.responses.repository import (
     AnswerContext,
     InvitationContext,
+    Pending,
     ResponseRepository,
 )
 from leko_surveys.responses.schemas import (
@@ -276,16 +276,13 @@ def _invalid(errors: list[dict[str, Any]]) -> Unprocessable:
     )
 
 
-async def _respond_direct(
-    repository: ResponseRepository,
-    *,
-    hashed: str,
-    data: ResponseWrite,
-    now: datetime,
-    batcher: GroupWriter[Pending] | None,
-) -> ResponseReceipt:
-    """PostgreSQL: the context in one query, then spend, store and count in one statement
-    (with the responses that arrive meanwhile, when a `batcher` is given)."""
+async def check_direct(
+    session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
+) -> Pending:
+    """PostgreSQL: the response to store for `token`, once the invitation, the round's window
+    and the answers have been checked (a problem otherwise); the context in one query."""
+    repository = ResponseRepository(session)
+    hashed = token_hash(token)
     context = await repository.answer_context(hashed)
     if context is None:
         raise NotFound("No invitation with this token; check the link you were sent.")
@@ -298,67 +295,40 @@ async def _respond_direct(
     answers, errors = validate(form, data.answers, ["body"])
     if errors:
         raise _invalid(errors)
-    if batcher is not None:
-        stored = await batcher.submit(
-            Pending(
-                token_hash=hashed,
-                response_id=uuid.uuid4().hex,
-                round_id=context.round_id,
-                org_code=context.org_code,
-                month=now.year * 100 + now.month,
-                answers_json=json.dumps(
-                    {qid: value for qid, value, _ in answers}, ensure_ascii=False
-                ),
-                answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
-                areas=[
-                    area
-                    for area, _ in areas_of(
-                        municipality=context.municipality,
-                        sector=context.sector,
-                        by_sector=context.by_sector,
-                    )
-                ],
-            )
-        )
-        if not stored:
-            raise Conflict(_SPENT)
-        return ResponseReceipt(answers=len(answers))
-    stored = await repository.record(
-        hashed=hashed,
+    areas = areas_of(
+        municipality=context.municipality, sector=context.sector, by_sector=context.by_sector
+    )
+    return Pending(
+        token_hash=hashed,
         response_id=uuid.uuid4().hex,
         round_id=context.round_id,
         org_code=context.org_code,
         month=now.year * 100 + now.month,
-        answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
         answers_json=json.dumps({qid: value for qid, value, _ in answers}, ensure_ascii=False),
-        areas=sorted(
-            areas_of(
-                municipality=context.municipality,
-                sector=context.sector,
-                by_sector=context.by_sector,
-            )
-        ),
+        answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
+        areas=[area for area, _ in areas],
     )
+
+
+def _receipt(item: Pending, stored: bool) -> ResponseReceipt:
     if not stored:
         raise Conflict(_SPENT)
-    return ResponseReceipt(answers=len(answers))
+    return ResponseReceipt(answers=len(item.answers))
+
+
+async def store_grouped(writer: GroupWriter[Pending], item: Pending) -> ResponseReceipt:
+    """PostgreSQL: store a checked response with the others arriving at the same moment."""
+    return _receipt(item, await writer.submit(item))
 
 
 async def respond(
-    session: AsyncSession,
-    *,
-    token: str,
-    data: ResponseWrite,
-    now: datetime,
-    batcher: GroupWriter[Pending] | None = None,
+    session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
 ) -> ResponseReceipt:
-    """Store a token's response. On PostgreSQL with a `batcher`, together with the responses
-    that arrive while a write is running (see `batcher`)."""
+    """Check and store a token's response in the session's transaction."""
     repository = ResponseRepository(session)
     if repository.direct:
-        return await _respond_direct(
-            repository, hashed=token_hash(token), data=data, now=now, batcher=batcher
-        )
+        item = await check_direct(session, token=token, data=data, now=now)
+        return _receipt(item, await repository.record(item))
     hashed, context = await _context(session, token)
     if context.spent:
         raise Conflict(_SPENT)
