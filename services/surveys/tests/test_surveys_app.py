@@ -67,7 +67,6 @@ async def test_upgrade_matches_models_and_downgrade_reverses(database_backend: s
         "invitations",
         "responses",
         "participant_question_totals",
-        "area_question_totals",
         "org_replica",
         "replica_cursor",
         "idempotency_keys",

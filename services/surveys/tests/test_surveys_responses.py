@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 from surveys_factories import (
     AFTER,
     DURING,
@@ -26,12 +26,9 @@ from surveys_factories import (
 
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
-from leko_surveys.models import (
-    AreaQuestionTotal,
-    Participant,
-    ParticipantQuestionTotal,
-    Response,
-)
+from leko_surveys.models import Participant, ParticipantQuestionTotal, Response
+from leko_surveys.results.repository import ResultRepository
+from leko_surveys.stats import Counts
 
 pytestmark = pytest.mark.anyio
 
@@ -96,22 +93,22 @@ async def test_a_response_is_stored_once_and_counted(
         dont_know = await session.get(ParticipantQuestionTotal, (round_id, "kbh-dag-1", "dag-01"))
         age = await session.get(ParticipantQuestionTotal, (round_id, "kbh-dag-1", "dag-age"))
         participant = await session.get(Participant, (round_id, "kbh-dag-1"))
-        areas = dict(
-            (
-                await session.execute(
-                    select(AreaQuestionTotal.area, func.sum(AreaQuestionTotal.n5))
-                    .where(AreaQuestionTotal.question_id == "dag-overall")
-                    .group_by(AreaQuestionTotal.area)
-                )
-            ).all()
-        )
+        results = ResultRepository(session)
+        areas = {
+            area: (await results.area_totals(round_id, area)).get("dag-overall")
+            for area in ("national", "municipality:k101", "municipality:k147")
+        }
     assert stored.month == 202603 and stored.answers["dag-overall"] == 5
     assert not {"token", "token_hash"} & set(stored.answers)
     assert overall is not None and (overall.n5, overall.n4) == (1, 0)
     assert dont_know is not None and dont_know.dont_know == 1
     assert age is not None and age.n1 == 1  # the first option is counted in the first slot
     assert participant is not None and participant.responded == 1
-    assert areas == {"national": 1, "municipality:k101": 1}
+    assert areas == {
+        "national": Counts(n5=1),
+        "municipality:k101": Counts(n5=1),
+        "municipality:k147": None,
+    }
 
 
 async def test_the_answer_window_is_enforced(

@@ -14,11 +14,12 @@ never scan responses):
 - `participant_question_totals` per (round, organisation, question): how many answered 1, 2,
   3, 4, 5 and "ved ikke"; a `choice` question counts its options (at most five) in the same
   columns, in the order the questionnaire lists them;
-- `area_question_totals` per (round, area, question, shard) for the national questions, where
-  an area is `national`, `municipality:<code>` or, in the motivation survey, `sector:<name>`.
-  Writers spread over shards chosen at random, so concurrent responses do not queue on one
-  hot row; readers add the shards up (a few hundred rows for the nation);
 - `participants.responded`: responses per enrolled organisation (the suppression sizes).
+
+An area (`national`, `municipality:<code>` or, in the motivation survey, `sector:<name>`) is
+the sum of its participants' totals of the national questions, added up when a closed round's
+results are first read (revision 0002 dropped the totals per area that every response used to
+write: they cost more than storing the response).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -42,8 +42,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from leko_kit.tables import NAMING_CONVENTION, UTCDateTime, utcnow
 
-NATIONAL_SHARDS = 16
-AREA_SHARDS = 4
 NATIONAL_AREA = "national"
 COUNTERS = ("n1", "n2", "n3", "n4", "n5", "dont_know")
 
@@ -179,18 +177,3 @@ class ParticipantQuestionTotal(Base):
     n4: Mapped[int] = mapped_column(Integer, default=0)
     n5: Mapped[int] = mapped_column(Integer, default=0)
     dont_know: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class AreaQuestionTotal(Base):
-    __tablename__ = "area_question_totals"
-
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
-    area: Mapped[str] = mapped_column(String(80), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    n1: Mapped[int] = mapped_column(BigInteger, default=0)
-    n2: Mapped[int] = mapped_column(BigInteger, default=0)
-    n3: Mapped[int] = mapped_column(BigInteger, default=0)
-    n4: Mapped[int] = mapped_column(BigInteger, default=0)
-    n5: Mapped[int] = mapped_column(BigInteger, default=0)
-    dont_know: Mapped[int] = mapped_column(BigInteger, default=0)

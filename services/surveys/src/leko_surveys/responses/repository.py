@@ -4,11 +4,14 @@ On PostgreSQL the token path is two statements sent straight to asyncpg (prepare
 connection, no SQLAlchemy statement building per request): the invitation's context with the
 local questions of the organisation's lineage, then one statement that spends the invitations
 of a batch of responses and stores those whose invitation was unspent, adding them to the
-organisation's and its areas' totals and to the participants' counts (`write_responses`: for
-one response in the request's transaction, or for the responses arriving together through a
-group writer, see `leko_kit.group_write`). Aggregate rows are added in key order, and the
-tables in the order the batch import writes them (responses, organisation totals, area
-totals, participants), so concurrent writers lock shared rows in the same order. Other
+organisations' totals and to the participants' counts (`write_responses`: for one response
+in the request's transaction, or for the responses arriving together through a group writer,
+see `leko_kit.group_write`). Aggregate rows are added in key order, and the tables in the
+order the batch import writes them (responses, organisation totals, participants), so
+concurrent writers lock shared rows in the same order. The totals of areas (municipality,
+sector, nation) are added up from the organisations' when a closed round's results are
+first read (`results.repository`): writing them with every response cost more than the
+response itself. Other
 databases (SQLite) take the same steps one statement at a time.
 The batch import's writes on PostgreSQL take arrays: one statement per table.
 """
@@ -16,7 +19,6 @@ The batch import's writes on PostgreSQL take arrays: one statement per table.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,11 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leko_kit.aggregates import add_counts, is_postgres
 from leko_kit.db import driver_connection
 from leko_surveys.models import (
-    AREA_SHARDS,
     COUNTERS,
-    NATIONAL_AREA,
-    NATIONAL_SHARDS,
-    AreaQuestionTotal,
     Invitation,
     LocalQuestion,
     Participant,
@@ -61,8 +59,7 @@ WHERE i.token_hash = $1
 
 # Spend each invitation of a batch of token responses; everything after it reads `spent`, so
 # nothing is written for a token another request spent first (or that comes twice in one
-# batch: an invitation is updated once, and only one of its rows is returned). The batch's area
-# totals are added up first: every response of a batch counts in the same shard of an area.
+# batch: an invitation is updated once, and only one of its rows is returned).
 _WRITE_PG = """
 WITH batch AS (
     SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[],
@@ -80,9 +77,8 @@ stored AS (
     SELECT s.id, s.round_id, s.org_code, s.month, s.answers::json, NULL, NULL FROM spent s
 ),
 answered AS (
-    SELECT s.idx, s.round_id, s.org_code, a.question_id, a.slot, a.national
-    FROM unnest($8::int[], $9::varchar[], $10::smallint[], $11::boolean[])
-        AS a(idx, question_id, slot, national)
+    SELECT s.idx, s.round_id, s.org_code, a.question_id, a.slot
+    FROM unnest($8::int[], $9::varchar[], $10::smallint[]) AS a(idx, question_id, slot)
     JOIN spent s ON s.idx = a.idx
 ),
 own AS (
@@ -96,24 +92,6 @@ own AS (
     GROUP BY a.round_id, a.org_code, a.question_id
     ORDER BY a.round_id, a.org_code, a.question_id
     ON CONFLICT (round_id, org_code, question_id) DO UPDATE SET
-        n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
-        n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
-        dont_know = t.dont_know + excluded.dont_know
-),
-areas AS (
-    INSERT INTO area_question_totals AS t
-        (round_id, area, question_id, shard, n1, n2, n3, n4, n5, dont_know)
-    SELECT a.round_id, z.area, a.question_id, z.shard,
-           count(*) FILTER (WHERE a.slot = 1), count(*) FILTER (WHERE a.slot = 2),
-           count(*) FILTER (WHERE a.slot = 3), count(*) FILTER (WHERE a.slot = 4),
-           count(*) FILTER (WHERE a.slot = 5), count(*) FILTER (WHERE a.slot IS NULL)
-    FROM answered a
-    JOIN unnest($12::int[], $13::varchar[], $14::smallint[]) AS z(idx, area, shard)
-        ON z.idx = a.idx
-    WHERE a.national
-    GROUP BY a.round_id, z.area, a.question_id, z.shard
-    ORDER BY a.round_id, z.area, a.question_id, z.shard
-    ON CONFLICT (round_id, area, question_id, shard) DO UPDATE SET
         n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
         n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
         dont_know = t.dont_know + excluded.dont_know
@@ -138,8 +116,7 @@ class Pending:
     org_code: str
     month: int
     answers_json: str
-    answers: list[tuple[str, int | None, bool]]  # question id, counter slot, national?
-    areas: list[str]  # the areas it counts in (the write picks the shards)
+    answers: list[tuple[str, int | None]]  # question id, counter slot
 
 
 async def write_responses(driver: Any, items: list[Pending]) -> set[int]:
@@ -149,13 +126,10 @@ async def write_responses(driver: Any, items: list[Pending]) -> set[int]:
 
 
 def _arguments(items: list[Pending]) -> list[Any]:
-    """The statement's arrays; every response of the write in the same shard of an area."""
-    national_shard = random.randrange(NATIONAL_SHARDS)  # noqa: S311 - spreads writes
-    area_shard = random.randrange(AREA_SHARDS)  # noqa: S311
-    columns: list[list[Any]] = [[] for _ in range(14)]
+    """The statement's arrays."""
+    columns: list[list[Any]] = [[] for _ in range(10)]
     (idx, hashes, ids, rounds, orgs, months, texts) = columns[:7]
-    (answer_idx, question_ids, slots, national) = columns[7:11]
-    (area_idx, area_names, shards) = columns[11:]
+    (answer_idx, question_ids, slots) = columns[7:]
     for index, item in enumerate(items):
         idx.append(index)
         hashes.append(item.token_hash)
@@ -164,15 +138,10 @@ def _arguments(items: list[Pending]) -> list[Any]:
         orgs.append(item.org_code)
         months.append(item.month)
         texts.append(item.answers_json)
-        for question_id, slot, is_national in item.answers:
+        for question_id, slot in item.answers:
             answer_idx.append(index)
             question_ids.append(question_id)
             slots.append(slot)
-            national.append(is_national)
-        for area in item.areas:
-            area_idx.append(index)
-            area_names.append(area)
-            shards.append(national_shard if area == NATIONAL_AREA else area_shard)
     return columns
 
 
@@ -196,19 +165,6 @@ FROM unnest($2::varchar[], $3::varchar[], $4::int[], $5::int[], $6::int[], $7::i
             $8::int[], $9::int[]) AS u(org_code, question_id, n1, n2, n3, n4, n5, dont_know)
 ORDER BY u.org_code, u.question_id
 ON CONFLICT (round_id, org_code, question_id) DO UPDATE SET
-    n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
-    n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
-    dont_know = t.dont_know + excluded.dont_know
-"""
-_ADD_AREA_TOTALS_PG = """
-INSERT INTO area_question_totals AS t
-    (round_id, area, question_id, shard, n1, n2, n3, n4, n5, dont_know)
-SELECT $1::int, u.area, u.question_id, u.shard, u.n1, u.n2, u.n3, u.n4, u.n5, u.dont_know
-FROM unnest($2::varchar[], $3::varchar[], $4::smallint[], $5::bigint[], $6::bigint[],
-            $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-    AS u(area, question_id, shard, n1, n2, n3, n4, n5, dont_know)
-ORDER BY u.area, u.question_id, u.shard
-ON CONFLICT (round_id, area, question_id, shard) DO UPDATE SET
     n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2, n3 = t.n3 + excluded.n3,
     n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5,
     dont_know = t.dont_know + excluded.dont_know
@@ -355,20 +311,14 @@ class ResponseRepository:
         )
 
     async def add_totals_direct(
-        self,
-        round_id: int,
-        participants: dict[tuple[str, str], list[int]],
-        areas: dict[tuple[str, str, int], list[int]],
+        self, round_id: int, participants: dict[tuple[str, str], list[int]]
     ) -> None:
-        """PostgreSQL: the organisations' and the areas' counter increments, one statement
-        each, inside the request's transaction."""
-        driver = await driver_connection(self.session)
+        """PostgreSQL: the organisations' counter increments in one statement, inside the
+        request's transaction."""
         if participants:
             keys, counts = _columns(participants, 2)
+            driver = await driver_connection(self.session)
             await driver.execute(_ADD_PARTICIPANT_TOTALS_PG, round_id, *keys, *counts)
-        if areas:
-            keys, counts = _columns(areas, 3)
-            await driver.execute(_ADD_AREA_TOTALS_PG, round_id, *keys, *counts)
 
     async def questionnaire(self, row: Round) -> Questionnaire:
         found = await self.session.get(Questionnaire, (row.programme, row.questionnaire_version))
@@ -424,17 +374,12 @@ class ResponseRepository:
     async def insert_responses(self, rows: list[dict[str, Any]]) -> None:
         await self.session.execute(insert(Response), rows)
 
-    async def add_totals(
-        self, participant_rows: list[dict[str, Any]], area_rows: list[dict[str, Any]]
-    ) -> None:
+    async def add_totals(self, participant_rows: list[dict[str, Any]]) -> None:
         await add_counts(
             self.session,
             cast(Table, ParticipantQuestionTotal.__table__),
             participant_rows,
             COUNTERS,
-        )
-        await add_counts(
-            self.session, cast(Table, AreaQuestionTotal.__table__), area_rows, COUNTERS
         )
 
     async def count_responses(self, round_id: int, by_org: dict[str, int]) -> None:

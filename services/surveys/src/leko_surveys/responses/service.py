@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,13 +40,8 @@ from leko_kit.problems import Conflict, Forbidden, NotFound, Unprocessable
 from leko_kit.scope import covers
 from leko_kit.tokens import token_hash
 from leko_surveys.models import (
-    AREA_SHARDS,
     COUNTERS,
-    NATIONAL_AREA,
-    NATIONAL_SHARDS,
     LocalQuestion,
-    municipality_area,
-    sector_area,
 )
 from leko_surveys.organisations import lineages, names
 from leko_surveys.participation.repository import ParticipationRepository
@@ -128,33 +122,17 @@ class Totals:
 
     round_id: int
     participants: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    areas: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(
-        self,
-        *,
-        org_code: str,
-        areas: Sequence[tuple[str, int]],
-        national_ids: frozenset[str],
-        answers: Sequence[Answer],
-    ) -> None:
+    def add(self, *, org_code: str, answers: Sequence[Answer]) -> None:
         self.responses[org_code] += 1
-        participants, area_totals = self.participants, self.areas
+        participants = self.participants
         for question_id, _, slot in answers:
-            position = _SLOT_INDEX[slot]
             key = (org_code, question_id)
             row = participants.get(key)
             if row is None:
                 row = participants[key] = [0, 0, 0, 0, 0, 0]
-            row[position] += 1
-            if question_id in national_ids:
-                for area, shard in areas:
-                    area_key = (area, question_id, shard)
-                    row = area_totals.get(area_key)
-                    if row is None:
-                        row = area_totals[area_key] = [0, 0, 0, 0, 0, 0]
-                    row[position] += 1
+            row[_SLOT_INDEX[slot]] += 1
 
     def participant_rows(self) -> list[dict[str, Any]]:
         return [
@@ -162,23 +140,6 @@ class Totals:
             | dict(zip(COUNTERS, row, strict=True))
             for (org, qid), row in self.participants.items()
         ]
-
-    def area_rows(self) -> list[dict[str, Any]]:
-        return [
-            {"round_id": self.round_id, "area": area, "question_id": qid, "shard": shard}
-            | dict(zip(COUNTERS, row, strict=True))
-            for (area, qid, shard), row in self.areas.items()
-        ]
-
-
-def areas_of(*, municipality: str | None, sector: str, by_sector: bool) -> list[tuple[str, int]]:
-    """The areas a response counts in, each with a random shard (spreads writes; no secret)."""
-    areas = [(NATIONAL_AREA, random.randrange(NATIONAL_SHARDS))]  # noqa: S311
-    if municipality is not None:
-        areas.append((municipality_area(municipality), random.randrange(AREA_SHARDS)))  # noqa: S311
-    if by_sector:
-        areas.append((sector_area(sector), random.randrange(AREA_SHARDS)))  # noqa: S311
-    return areas
 
 
 async def _context(session: AsyncSession, token: str) -> tuple[str, InvitationContext]:
@@ -189,12 +150,12 @@ async def _context(session: AsyncSession, token: str) -> tuple[str, InvitationCo
     return hashed, context
 
 
-async def _form(session: AsyncSession, context: InvitationContext) -> tuple[Form, frozenset[str]]:
+async def _form(session: AsyncSession, context: InvitationContext) -> Form:
     national = national_questions(
         context.programme, context.version, context.row_version, context.content
     )
     local = await ResponseRepository(session).local_questions(context.round_id, context.lineage)
-    return Form.build(national, local), frozenset(q.id for q in national)
+    return Form.build(national, local)
 
 
 async def questionnaire(
@@ -203,7 +164,7 @@ async def questionnaire(
     _, context = await _context(session, token)
     if context.spent:
         raise Conflict(_SPENT)
-    form, _ = await _form(session, context)
+    form = await _form(session, context)
     labels = await names(session, [context.org_code])
     return InvitationQuestionnaire(
         round_id=context.round_id,
@@ -234,15 +195,13 @@ def _not_open(context: rounds.Window, now: datetime) -> Conflict | None:
     return None
 
 
-# (programme, version, row version, local question ids) → the form and its national ids. A
-# questionnaire version a round uses is immutable, and a local question's text never changes.
-_FORMS: dict[tuple[Any, ...], tuple[Form, frozenset[str]]] = {}
+# (programme, version, row version, local question ids) → the form. A questionnaire version a
+# round uses is immutable, and a local question's text never changes.
+_FORMS: dict[tuple[Any, ...], Form] = {}
 _FORMS_SIZE = 4096
 
 
-async def _cached_form(
-    repository: ResponseRepository, context: AnswerContext
-) -> tuple[Form, frozenset[str]]:
+async def _cached_form(repository: ResponseRepository, context: AnswerContext) -> Form:
     key = (
         context.programme,
         context.version,
@@ -261,7 +220,7 @@ async def _cached_form(
             LocalQuestion(id=number, round_id=context.round_id, owner_code=owner, text_da=text)
             for number, owner, text in context.local
         ]
-        found = (Form.build(national, local), frozenset(q.id for q in national))
+        found = Form.build(national, local)
         if len(_FORMS) >= _FORMS_SIZE:
             _FORMS.clear()
         _FORMS[key] = found
@@ -291,13 +250,10 @@ async def check_direct(
     closed = _not_open(context, now)
     if closed is not None:
         raise closed
-    form, national_ids = await _cached_form(repository, context)
+    form = await _cached_form(repository, context)
     answers, errors = validate(form, data.answers, ["body"])
     if errors:
         raise _invalid(errors)
-    areas = areas_of(
-        municipality=context.municipality, sector=context.sector, by_sector=context.by_sector
-    )
     return Pending(
         token_hash=hashed,
         response_id=uuid.uuid4().hex,
@@ -305,8 +261,7 @@ async def check_direct(
         org_code=context.org_code,
         month=now.year * 100 + now.month,
         answers_json=json.dumps({qid: value for qid, value, _ in answers}, ensure_ascii=False),
-        answers=[(qid, slot, qid in national_ids) for qid, _, slot in answers],
-        areas=[area for area, _ in areas],
+        answers=[(qid, slot) for qid, _, slot in answers],
     )
 
 
@@ -335,7 +290,7 @@ async def respond(
     closed = _not_open(context, now)
     if closed is not None:
         raise closed
-    form, national_ids = await _form(session, context)
+    form = await _form(session, context)
     answers, errors = validate(form, data.answers, ["body"])
     if errors:
         raise _invalid(errors)
@@ -355,15 +310,8 @@ async def respond(
         ]
     )
     totals = Totals(context.round_id)
-    totals.add(
-        org_code=context.org_code,
-        areas=areas_of(
-            municipality=context.municipality, sector=context.sector, by_sector=context.by_sector
-        ),
-        national_ids=national_ids,
-        answers=answers,
-    )
-    await repository.add_totals(totals.participant_rows(), totals.area_rows())
+    totals.add(org_code=context.org_code, answers=answers)
+    await repository.add_totals(totals.participant_rows())
     await repository.count_responses(context.round_id, totals.responses)
     return ResponseReceipt(answers=len(answers))
 
@@ -412,7 +360,6 @@ async def import_batch(
     national = national_questions(
         row.programme, questionnaire.version, questionnaire.row_version, questionnaire.content
     )
-    national_ids = frozenset(q.id for q in national)
     local = await ParticipationRepository(session).local_questions(round_id)
     # One form per set of local questions (most organisations of a municipality share one),
     # not one per organisation: a batch spans up to 2,000 of them.
@@ -483,19 +430,9 @@ async def import_batch(
         )
     new = [item for item in accepted if item[0] not in existing]
     totals = Totals(round_id)
-    areas: dict[str, list[tuple[str, int]]] = {}
     month = now.year * 100 + now.month
     for _, org_code, answers, _ in new:
-        if org_code not in areas:
-            participant = enrolled[org_code]
-            areas[org_code] = areas_of(
-                municipality=participant.municipality,
-                sector=participant.sector,
-                by_sector=programme.by_sector,
-            )
-        totals.add(
-            org_code=org_code, areas=areas[org_code], national_ids=national_ids, answers=answers
-        )
+        totals.add(org_code=org_code, answers=answers)
     if new and repository.direct:
         try:
             await repository.insert_responses_direct(
@@ -514,7 +451,7 @@ async def import_batch(
             )
         except UniqueViolationError as exc:
             raise _concurrent_import() from exc
-        await repository.add_totals_direct(round_id, totals.participants, totals.areas)
+        await repository.add_totals_direct(round_id, totals.participants)
         await repository.count_responses(round_id, totals.responses)
     elif new:
         try:
@@ -534,6 +471,6 @@ async def import_batch(
             )
         except IntegrityError as exc:  # the same external ids, imported concurrently
             raise _concurrent_import() from exc
-        await repository.add_totals(totals.participant_rows(), totals.area_rows())
+        await repository.add_totals(totals.participant_rows())
         await repository.count_responses(round_id, totals.responses)
     return BatchResult(created=len(new), unchanged=len(accepted) - len(new))

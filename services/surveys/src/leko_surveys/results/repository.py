@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leko_surveys.models import AreaQuestionTotal, Participant, ParticipantQuestionTotal
+from leko_surveys.models import (
+    NATIONAL_AREA,
+    Participant,
+    ParticipantQuestionTotal,
+    municipality_area,
+    sector_area,
+)
+from leko_surveys.programmes.schemas import LOCAL_PREFIX
 from leko_surveys.stats import Counts
 
 _PARTICIPANT_COUNTS = (
@@ -19,6 +26,7 @@ _PARTICIPANT_COUNTS = (
     ParticipantQuestionTotal.n5,
     ParticipantQuestionTotal.dont_know,
 )
+_MUNICIPALITY, _SECTOR = municipality_area(""), sector_area("")
 
 
 class ResultRepository:
@@ -68,19 +76,23 @@ class ResultRepository:
         return {(org, qid): Counts(*values) for org, qid, *values in rows}
 
     async def area_totals(self, round_id: int, area: str) -> dict[str, Counts]:
-        """Question → counts of an area, its shards added up."""
-        table = AreaQuestionTotal
-        rows = await self.session.execute(
-            select(
-                table.question_id,
-                func.sum(table.n1),
-                func.sum(table.n2),
-                func.sum(table.n3),
-                func.sum(table.n4),
-                func.sum(table.n5),
-                func.sum(table.dont_know),
+        """Question → counts of an area (`national`, `municipality:<code>`, `sector:<name>`):
+        its participants' totals of the national questions added up."""
+        table, member = ParticipantQuestionTotal, Participant
+        query = (
+            select(table.question_id, *(func.sum(column) for column in _PARTICIPANT_COUNTS))
+            .join(
+                member,
+                (member.round_id == table.round_id) & (member.org_code == table.org_code),
             )
-            .where(table.round_id == round_id, table.area == area)
+            .where(table.round_id == round_id, ~table.question_id.startswith(LOCAL_PREFIX))
             .group_by(table.question_id)
         )
+        if area.startswith(_MUNICIPALITY):
+            query = query.where(member.municipality == area.removeprefix(_MUNICIPALITY))
+        elif area.startswith(_SECTOR):
+            query = query.where(member.sector == area.removeprefix(_SECTOR))
+        else:
+            assert area == NATIONAL_AREA, area
+        rows = await self.session.execute(query)
         return {qid: Counts(*(int(v) for v in values)) for qid, *values in rows}
