@@ -216,10 +216,36 @@ def reset_peak_memory(pid: int) -> bool:
     return True
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """`/proc/<pid>/stat` after the command name: state is field 3, the parent 4, utime 14
+    and stime 15 (1-based, man proc), so index 0, 1, 11 and 12 here."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from `/proc/<pid>/stat`."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    # After the command name: state is field 3, utime 14 and stime 15 (1-based, man proc).
+    """CPU time (user + system) a process and its living descendants (a server's worker
+    processes) have used so far."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children[int(_stat_fields(int(entry.name))[1])].append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += own_cpu_seconds(current)
+        except OSError:
+            continue
+        todo += children.get(current, [])
+    return total
+
+
+def own_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) one process has used so far."""
+    fields = _stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -242,7 +268,7 @@ def postgres_cpu_seconds(databases: Databases) -> float:
         try:
             title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             if title.startswith("postgres:") and any(f" {name} " in title for name in names):
-                total += cpu_seconds(int(entry.name))
+                total += own_cpu_seconds(int(entry.name))
         except OSError:
             continue
     return total

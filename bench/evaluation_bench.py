@@ -1,8 +1,9 @@
 """Benchmark: the common leader evaluation at national scale through the gateway, on PostgreSQL
 (`make bench`, issue 4).
 
-Starts the platform (every service and the gateway, one uvicorn worker each, as `make run`
-does) on throw-away PostgreSQL databases, then
+Starts the platform (every service and the gateway as `make run` does, the evaluation service in
+`LEKO_BENCH_WORKERS` uvicorn worker processes, the others in one) on throw-away PostgreSQL
+databases, then
 
 1. creates one round per organisation of the registry's seed (98 municipalities, 5 regions,
    57 ministries and agencies; see `evaluation_data`), each through the gateway with an
@@ -44,11 +45,17 @@ about twice that in flight keeps every stage busy while requests wait for Postgr
 each other; more only queues (latency grows, throughput does not). At 15,000 responses on a
 busy machine: 16 connections 476/s, 32 about 550/s, 64 439/s with a p50 of 135 ms.
 
+Why two evaluation workers by default: with one, its event loop was the bottleneck (busy about
+80 % of a core at 1,030 responses/s over the 500,000) while a third of a core sat idle; on a
+quiet machine, 30,000 responses went from 1,105/s with one worker to 1,228/s with two.
+
 Environment (and those of `common`; the backend is always PostgreSQL here):
     LEKO_BENCH_LEADERS         leaders (default 50,000)
     LEKO_BENCH_RESPONDENTS     respondents per leader (default 10: self 1, superior 1, three
                                employees to one peer for the rest)
     LEKO_BENCH_CONCURRENCY     concurrent submitting connections (default 32)
+    LEKO_BENCH_WORKERS         worker processes of the evaluation service (default 2: one
+                               event loop would be the bottleneck while a core sits idle)
     LEKO_BENCH_REQUESTS        timed requests per read endpoint (default 200)
     LEKO_BENCH_WARMUP          requests before timing, per read endpoint (default 20)
     LEKO_BENCH_CHECK_LEADERS   leader reports recomputed by SQL (default 50, at most
@@ -111,6 +118,7 @@ class Settings:
     leaders: int
     respondents: int
     concurrency: int
+    workers: int
     requests: int
     warmup: int
     check_leaders: int
@@ -125,6 +133,7 @@ class Settings:
             leaders=number("LEKO_BENCH_LEADERS", 50_000),
             respondents=number("LEKO_BENCH_RESPONDENTS", 10),
             concurrency=number("LEKO_BENCH_CONCURRENCY", 32),
+            workers=number("LEKO_BENCH_WORKERS", 2),
             requests=requests,
             warmup=number("LEKO_BENCH_WARMUP", 20),
             check_leaders=min(number("LEKO_BENCH_CHECK_LEADERS", 50), requests),
@@ -764,7 +773,8 @@ def report(results: dict[str, Any]) -> bool:
         f"data: {d['rounds']} rounds, {d['leaders']:,} leaders "
         f"({', '.join(f'{k} {v:,}' for k, v in d['leaders_by_sector'].items())}), respondents "
         f"per leader: {respondents}; {d['responses']:,} responses, {d['answers']:,} answers; "
-        f"year {d['year']}; database: {d['backend']}; one uvicorn worker per process"
+        f"year {d['year']}; database: {d['backend']}; the evaluation service in "
+        f"{results['settings']['workers']} uvicorn workers, the others in one"
     )
     print_machine(results["machine"])
     print(line)
@@ -836,7 +846,7 @@ def main() -> int:
     return run_benchmark(
         name="evaluation",
         settings=settings,
-        extra_env=EXTRA_ENV,
+        extra_env={**EXTRA_ENV, "EVALUATION_WORKERS": str(settings.workers)},
         run=lambda platform, databases: run(platform, databases, settings),
         report=report,
     )

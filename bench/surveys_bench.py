@@ -1,8 +1,9 @@
 """Benchmark: a national daycare round of the surveys service through the gateway, on
 PostgreSQL (`make bench`, issue 5).
 
-Starts the platform (every service and the gateway, one uvicorn worker each, as `make run`
-does) on throw-away PostgreSQL databases, then
+Starts the platform (every service and the gateway as `make run` does, the surveys service in
+`LEKO_BENCH_WORKERS` uvicorn worker processes, the others in one) on throw-away PostgreSQL
+databases, then
 
 1. creates the daycare institutions (5,000 by default, see `surveys_data`) under the 98
    municipalities through the registry API (concurrently), a national questionnaire version
@@ -52,6 +53,7 @@ Environment (and those of `common`; the backend is always PostgreSQL here):
     LEKO_BENCH_TOKENS               of the responses, those answered by token and timed
                                     (default 100,000, at most LEKO_BENCH_RESPONSES)
     LEKO_BENCH_CONCURRENCY          concurrent submitting connections (default 32)
+    LEKO_BENCH_WORKERS              worker processes of the surveys service (default 2)
     LEKO_BENCH_BATCH_CONCURRENCY    concurrent batch imports (default 2)
     LEKO_BENCH_WINDOW_SECONDS       how long the round is open (default: from the sizes)
     LEKO_BENCH_YEAR                 the round's year (default 2026)
@@ -121,6 +123,7 @@ class Settings:
     institutions: int
     tokens: int
     concurrency: int
+    workers: int
     batch_concurrency: int
     window_seconds: int
     year: int
@@ -147,6 +150,7 @@ class Settings:
             institutions=institutions,
             tokens=tokens,
             concurrency=number("LEKO_BENCH_CONCURRENCY", 32),
+            workers=number("LEKO_BENCH_WORKERS", 2),
             batch_concurrency=number("LEKO_BENCH_BATCH_CONCURRENCY", 2),
             window_seconds=number("LEKO_BENCH_WINDOW_SECONDS", window),
             year=number("LEKO_BENCH_YEAR", 2026),
@@ -790,7 +794,8 @@ def report(results: dict[str, Any]) -> bool:
         f"data: {d['institutions']:,} daycare institutions in {d['municipalities']} "
         f"municipalities, {d['responses']:,} responses of {d['questions_per_response']} answers "
         f"({d['answers']:,} answers; {d['by_token']:,} by token, {d['by_batch']:,} by batch "
-        f"import); database: {d['backend']}; one uvicorn worker per process"
+        f"import); database: {d['backend']}; the surveys service in "
+        f"{results['settings']['workers']} uvicorn workers, the others in one"
     )
     print_machine(results["machine"])
     print(line)
@@ -854,7 +859,7 @@ def main() -> int:
     return run_benchmark(
         name="surveys",
         settings=settings,
-        extra_env=EXTRA_ENV,
+        extra_env={**EXTRA_ENV, "SURVEYS_WORKERS": str(settings.workers)},
         run=lambda platform, databases: run(platform, databases, settings),
         report=report,
     )

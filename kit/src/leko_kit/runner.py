@@ -2,7 +2,8 @@
 
     migrate   bring the database to the newest Alembic revision
     seed      load the service's reference data (idempotent)
-    serve     run the HTTP server (uvicorn with uvloop and httptools, one worker)
+    serve     run the HTTP server (uvicorn with uvloop and httptools; `<PREFIX>_WORKERS`
+              processes, one by default)
 
 `make run` drives these; in production each is a separate step (a migration job, then pods).
 """
@@ -49,6 +50,7 @@ def service_main(
             factory=True,
             host=settings.host,
             port=settings.port,
+            workers=settings.workers,
             loop="uvloop",
             http="httptools",
             access_log=False,

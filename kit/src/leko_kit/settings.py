@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     database_url: str = ""
     host: str = Field("127.0.0.1", validation_alias=shared("LEKO_HOST"))
     port: int = 8000
+    # Server processes sharing the port. Each has its own event loop, connection pool and
+    # background tasks (which tolerate one another, as replicas do).
+    workers: int = Field(1, ge=1, le=64)
     log_level: str = Field("info", validation_alias=shared("LEKO_LOG_LEVEL"))
     log_json: bool | None = Field(None, validation_alias=shared("LEKO_LOG_JSON"))
     max_body_bytes: int = 1_048_576
