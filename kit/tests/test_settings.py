@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from leko_kit.settings import InternalAuthSettings
 
@@ -26,3 +27,18 @@ def test_defaults_and_shared_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.environment == "production"
     assert settings.database_url == "sqlite+aiosqlite:////srv/leko/demo.db"
     assert settings.host == "127.0.0.1"
+
+
+class PrefixedSettings(InternalAuthSettings):
+    model_config = SettingsConfigDict(env_prefix="DEMO_")
+    service_name: str = "demo"
+
+
+def test_worker_processes_from_the_service_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEKO_INTERNAL_TOKEN_PUBLIC_KEY", "pem")
+    assert PrefixedSettings().workers == 1
+    monkeypatch.setenv("DEMO_WORKERS", "2")
+    assert PrefixedSettings().workers == 2
+    monkeypatch.setenv("DEMO_WORKERS", "0")
+    with pytest.raises(ValidationError, match="workers"):
+        PrefixedSettings()
