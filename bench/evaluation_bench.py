@@ -45,9 +45,11 @@ about twice that in flight keeps every stage busy while requests wait for Postgr
 each other; more only queues (latency grows, throughput does not). At 15,000 responses on a
 busy machine: 16 connections 476/s, 32 about 550/s, 64 439/s with a p50 of 135 ms.
 
-Why two evaluation workers by default: with one, its event loop was the bottleneck (busy about
-80 % of a core at 1,030 responses/s over the 500,000) while a third of a core sat idle; on a
-quiet machine, 30,000 responses went from 1,105/s with one worker to 1,228/s with two.
+Why two evaluation workers by default: with one, its event loop is the bottleneck of a small
+load (busy 80 % of a core while a third of a core sits idle): on a quiet machine, 30,000
+responses went from 1,105/s with one worker to 1,228/s with two. At the full 500,000 the two
+cores are then busy (PostgreSQL's share grows with the tables, and two writers group fewer
+responses a statement): 1,030/s with one worker, 1,034/s with two.
 
 Environment (and those of `common`; the backend is always PostgreSQL here):
     LEKO_BENCH_LEADERS         leaders (default 50,000)
