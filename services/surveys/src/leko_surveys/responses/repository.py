@@ -41,6 +41,8 @@ from leko_surveys.models import (
     Round,
 )
 
+# The lineage is compared as an array: as a semi-join with the set-returning function the
+# local questions took half of the query's time.
 _CONTEXT_PG = """
 SELECT i.spent, r.id, r.programme, p.by_sector, r.opens_at, r.closes_at,
        q.version, q.row_version, pa.org_code, pa.municipality, pa.sector,
@@ -48,7 +50,7 @@ SELECT i.spent, r.id, r.programme, p.by_sector, r.opens_at, r.closes_at,
                                  ORDER BY l.id)::text, '[]')
         FROM local_questions l
         WHERE l.round_id = r.id
-          AND l.owner_code IN (SELECT json_array_elements_text(pa.lineage))) AS local
+          AND l.owner_code = ANY (ARRAY(SELECT json_array_elements_text(pa.lineage)))) AS local
 FROM invitations i
 JOIN rounds r ON r.id = i.round_id
 JOIN programmes p ON p.code = r.programme
