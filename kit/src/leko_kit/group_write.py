@@ -22,10 +22,12 @@ from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from asyncpg.exceptions import DeadlockDetectedError  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.db import Database, driver_connection
 
 Item = TypeVar("Item")
+Result = TypeVar("Result")
 # (the write's asyncpg connection, the batch) -> the indexes of the items it stored.
 WriteBatch = Callable[[Any, list[Item]], Awaitable[set[int]]]
 
@@ -95,3 +97,23 @@ def group_writer(database: Database, write: WriteBatch[Item]) -> GroupWriter[Ite
     if found is None:
         found = writers[write] = GroupWriter(database, write)
     return found
+
+
+async def checked_write(
+    database: Database,
+    *,
+    single: Callable[[AsyncSession], Awaitable[Result]],
+    check: Callable[[AsyncSession], Awaitable[Item]],
+    write: WriteBatch[Item],
+    receipt: Callable[[Item, bool], Result],
+) -> Result:
+    """One submission of a busy route. On SQLite (one writer at a time) `single` checks and
+    stores it in one transaction. On PostgreSQL `check` runs on a read session, released
+    before the write waits, and the item is written with the others arriving at the same
+    moment; `receipt` gets it and whether the write stored it."""
+    if database.is_sqlite:
+        async with database.session() as session:
+            return await single(session)
+    async with database.read_session() as session:
+        item = await check(session)
+    return receipt(item, await group_writer(database, write).submit(item))

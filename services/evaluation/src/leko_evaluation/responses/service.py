@@ -7,10 +7,11 @@ and only when it fits the questionnaire: every core question answered (a value o
 the questionnaire, values 1–5. Storing it spends the token, stores the response (leader,
 group, month: never the token or the invitation) with its answers, and counts it in the
 leader's response rates, all in one transaction (on PostgreSQL one statement, which the busy
-route shares with the responses arriving at the same moment: `store_grouped`). The leader's
-answer counts per question are counted from the answers when a report is read (see
-`reports.repository`); the round enters the national totals when it closes (see
-`statistics.service`), so that no figure anyone can read moves answer by answer.
+route shares with the responses arriving at the same moment: `check`, then
+`leko_kit.group_write.checked_write`). The leader's answer counts per question are counted
+from the answers when a report is read (see `reports.repository`); the round enters the
+national totals when it closes (see `statistics.service`), so that no figure anyone can read
+moves answer by answer.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from leko_evaluation.responses.schemas import (
     ResponseWrite,
 )
 from leko_evaluation.scale import Group
-from leko_kit.group_write import GroupWriter
 from leko_kit.problems import Conflict, NotFound, Unprocessable
 from leko_kit.tokens import token_hash
 
@@ -177,15 +177,11 @@ async def check(
     )
 
 
-def _receipt(submission: Submission, stored: bool) -> ResponseReceipt:
+def receipt(submission: Submission, stored: bool) -> ResponseReceipt:
+    """The answer to a checked response; 409 when its invitation was spent meanwhile."""
     if not stored:
         raise Conflict(_SPENT)
     return ResponseReceipt(group=Group(submission.group), answers=len(submission.answers))
-
-
-async def store_grouped(writer: GroupWriter[Submission], submission: Submission) -> ResponseReceipt:
-    """PostgreSQL: store a checked response with the others arriving at the same moment."""
-    return _receipt(submission, await writer.submit(submission))
 
 
 async def respond(
@@ -195,9 +191,9 @@ async def respond(
     submission = await check(session, token=token, data=data, now=now)
     repository = ResponseRepository(session)
     if repository.direct:
-        return _receipt(submission, await repository.record(submission))
+        return receipt(submission, await repository.record(submission))
     if not await repository.spend(submission.token_hash):
         raise Conflict(_SPENT)
     await repository.store(submission)
     await repository.count_response(submission.leader_id, submission.group)
-    return _receipt(submission, stored=True)
+    return receipt(submission, stored=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from leko_kit.db import ReadSession, Session, database_of
 from leko_kit.dependencies import Now
-from leko_kit.group_write import group_writer
+from leko_kit.group_write import checked_write
 from leko_kit.routing import lean_json_route
 from leko_kit.tokens import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH
 from leko_surveys.auth import Reporter
@@ -58,17 +58,16 @@ async def get_invitation(
 
 async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
     """`post_response` for a valid JSON body, without FastAPI's dependency solving; on
-    PostgreSQL its write is grouped with others arriving at the same moment (the checks run
-    on a read session, released before the write)."""
-    database = database_of(request)
+    PostgreSQL its write is grouped with others arriving at the same moment."""
     now = request.app.state.clock()
     token = request.path_params["token"]
-    if database.is_sqlite:
-        async with database.session() as session:
-            return await service.respond(session, token=token, data=body, now=now)
-    async with database.read_session() as session:
-        item = await service.check_direct(session, token=token, data=body, now=now)
-    return await service.store_grouped(group_writer(database, write_responses), item)
+    return await checked_write(
+        database_of(request),
+        single=lambda session: service.respond(session, token=token, data=body, now=now),
+        check=lambda session: service.check_direct(session, token=token, data=body, now=now),
+        write=write_responses,
+        receipt=service.receipt,
+    )
 
 
 def _valid_token(request: Request) -> bool:

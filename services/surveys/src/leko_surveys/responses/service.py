@@ -11,9 +11,10 @@ request stores nothing and leaves the token usable.
 
 On PostgreSQL the token path reads the invitation's context in one query and writes the
 response in one statement; from the lean route, together with the responses that arrive at the
-same moment (`store_grouped`: one statement and one commit for all of them). The national
-questionnaire content and each organisation's form are cached per process (a version a round
-uses is immutable, and local questions are never edited).
+same moment (`check_direct`, then `leko_kit.group_write.checked_write`: one statement and
+one commit for all of them). The national questionnaire content and each organisation's form
+are cached per process (a version a round uses is immutable, and local questions are never
+edited).
 
 A batch is atomic and idempotent on `external_id`: a record sent before with the same content
 is `unchanged`, with other content 409; every bad record is named in one 422.
@@ -35,7 +36,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.auth import Principal
-from leko_kit.group_write import GroupWriter
 from leko_kit.problems import Conflict, Forbidden, NotFound, Unprocessable
 from leko_kit.scope import covers
 from leko_kit.tokens import token_hash
@@ -265,15 +265,11 @@ async def check_direct(
     )
 
 
-def _receipt(item: Pending, stored: bool) -> ResponseReceipt:
+def receipt(item: Pending, stored: bool) -> ResponseReceipt:
+    """The answer to a checked response; 409 when its invitation was spent meanwhile."""
     if not stored:
         raise Conflict(_SPENT)
     return ResponseReceipt(answers=len(item.answers))
-
-
-async def store_grouped(writer: GroupWriter[Pending], item: Pending) -> ResponseReceipt:
-    """PostgreSQL: store a checked response with the others arriving at the same moment."""
-    return _receipt(item, await writer.submit(item))
 
 
 async def respond(
@@ -283,7 +279,7 @@ async def respond(
     repository = ResponseRepository(session)
     if repository.direct:
         item = await check_direct(session, token=token, data=data, now=now)
-        return _receipt(item, await repository.record(item))
+        return receipt(item, await repository.record(item))
     hashed, context = await _context(session, token)
     if context.spent:
         raise Conflict(_SPENT)
