@@ -32,6 +32,7 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import httptools
 import httpx
+import uvloop
 from sqlalchemy.engine import make_url
 
 from leko_cli.platform import GATEWAY, SERVICES, DevSecrets, Platform
@@ -342,6 +343,78 @@ async def wait_for_replica(
             await asyncio.sleep(0.5)
     finally:
         await connection.close()
+
+
+@dataclass
+class Submission:
+    """A timed load of prepared POSTs (see `submit_all`)."""
+
+    responses: int
+    accepted: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    failures: dict[str, int]
+    failure_examples: list[str]
+    window_rates: list[int]
+    cpu_seconds: dict[str, float]
+
+    @property
+    def per_second(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+
+def cpu_counters(
+    platform: Platform, databases: Databases, services: Sequence[str]
+) -> dict[str, float]:
+    """CPU seconds used so far by `services` (with their workers), this load generator, the
+    PostgreSQL backends of `databases` and the whole machine."""
+    counters = {name: cpu_seconds(platform.processes[name].pid) for name in services}
+    counters["load generator"] = time.process_time()
+    counters["PostgreSQL backends"] = postgres_cpu_seconds(databases)
+    counters["machine"] = machine_cpu_seconds()
+    return counters
+
+
+def cpu_used(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    """What each counter of `cpu_counters` used between two readings; the machine's busy time
+    beyond them as "rest of the machine"."""
+    used = {name: after[name] - before[name] for name in before}
+    machine_busy = used.pop("machine")
+    used["rest of the machine"] = machine_busy - sum(used.values())
+    return {name: round(value, 1) for name, value in used.items()}
+
+
+def submit_all(
+    platform: Platform,
+    databases: Databases,
+    jobs: list[bytes],
+    concurrency: int,
+    *,
+    services: Sequence[str],
+) -> Submission:
+    """`post_all` on uvloop, timed, with the CPU each part of the machine spent on it."""
+    before = cpu_counters(platform, databases, services)
+    seconds, latencies, failures, examples, rates = uvloop.run(
+        post_all(platform, jobs, concurrency)
+    )
+    cpu = cpu_used(before, cpu_counters(platform, databases, services))
+    latencies.sort()
+    return Submission(
+        responses=len(jobs),
+        accepted=len(latencies) - sum(failures.values()),
+        seconds=seconds,
+        p50_ms=round(percentile(latencies, 0.50), 2),
+        p95_ms=round(percentile(latencies, 0.95), 2),
+        p99_ms=round(percentile(latencies, 0.99), 2),
+        max_ms=round(latencies[-1], 2),
+        failures=failures,
+        failure_examples=examples,
+        window_rates=rates,
+        cpu_seconds=cpu,
+    )
 
 
 def run_benchmark(

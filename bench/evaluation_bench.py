@@ -82,19 +82,16 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import evaluation_data as data
 import httpx
-import uvloop
 from common import (
     Databases,
-    cpu_seconds,
+    Submission,
     create_client,
     json_post,
-    machine_cpu_seconds,
     percentile,
     plain_url,
-    post_all,
-    postgres_cpu_seconds,
     print_machine,
     run_benchmark,
+    submit_all,
     wait_for_replica,
 )
 
@@ -153,26 +150,6 @@ class Created:
     leaders: dict[int, tuple[int, str]] = field(default_factory=dict)
     # (token, group, leader number, round index)
     invitations: list[tuple[str, str, int, int]] = field(default_factory=list)
-
-
-@dataclass
-class Submission:
-    responses: int
-    answers: int
-    accepted: int
-    seconds: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    failures: dict[str, int]
-    failure_examples: list[str]
-    window_rates: list[int]
-    cpu_seconds: dict[str, float]
-
-    @property
-    def per_second(self) -> float:
-        return self.accepted / self.seconds
 
 
 @dataclass
@@ -288,37 +265,10 @@ def run_submissions(
         "connections ...",
         flush=True,
     )
-    pids = {name: platform.processes[name].pid for name in ("gateway", "evaluation")}
-    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    machine_before = machine_cpu_seconds()
-    postgres_before = postgres_cpu_seconds(databases)
-    client_before = time.process_time()
-    seconds, latencies, failures, examples, rates = uvloop.run(
-        post_all(platform, jobs, settings.concurrency)
+    submission = submit_all(
+        platform, databases, jobs, settings.concurrency, services=("gateway", "evaluation")
     )
-    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
-    cpu["load generator"] = time.process_time() - client_before
-    cpu["PostgreSQL backends"] = postgres_cpu_seconds(databases) - postgres_before
-    cpu["rest of the machine"] = machine_cpu_seconds() - machine_before - sum(cpu.values())
-    latencies.sort()
-    accepted = len(latencies) - sum(failures.values())
-    return (
-        Submission(
-            responses=len(jobs),
-            answers=answers,
-            accepted=accepted,
-            seconds=seconds,
-            p50_ms=round(percentile(latencies, 0.50), 2),
-            p95_ms=round(percentile(latencies, 0.95), 2),
-            p99_ms=round(percentile(latencies, 0.99), 2),
-            max_ms=round(latencies[-1], 2),
-            failures=failures,
-            failure_examples=examples,
-            window_rates=rates,
-            cpu_seconds={name: round(value, 1) for name, value in cpu.items()},
-        ),
-        answers,
-    )
+    return submission, answers
 
 
 # -- the reads -------------------------------------------------------------------------------

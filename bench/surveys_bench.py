@@ -81,19 +81,17 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import surveys_data as data
-import uvloop
 from common import (
     Databases,
-    cpu_seconds,
+    cpu_counters,
+    cpu_used,
     create_client,
     json_post,
-    machine_cpu_seconds,
     percentile,
     plain_url,
-    post_all,
-    postgres_cpu_seconds,
     print_machine,
     run_benchmark,
+    submit_all,
     wait_for_replica,
 )
 
@@ -312,25 +310,6 @@ async def set_up_round(
 # -- the token submissions -------------------------------------------------------------------
 
 
-@dataclass
-class Submission:
-    responses: int
-    accepted: int
-    seconds: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    failures: dict[str, int]
-    failure_examples: list[str]
-    window_rates: list[int]
-    cpu_seconds: dict[str, float]
-
-    @property
-    def per_second(self) -> float:
-        return self.responses / self.seconds
-
-
 def token_jobs(
     platform: Platform,
     created: Round,
@@ -346,45 +325,6 @@ def token_jobs(
             jobs.append(json_post(host, f"/surveys/v1/invitations/{token}/responses", body))
     random.Random(5).shuffle(jobs)
     return jobs
-
-
-def _cpu_counters(platform: Platform, databases: Databases) -> dict[str, float]:
-    counters = {name: cpu_seconds(platform.processes[name].pid) for name in ("gateway", "surveys")}
-    counters["load generator"] = time.process_time()
-    counters["PostgreSQL backends"] = postgres_cpu_seconds(databases)
-    counters["machine"] = machine_cpu_seconds()
-    return counters
-
-
-def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    used = {name: after[name] - before[name] for name in before}
-    machine_busy = used.pop("machine")
-    used["rest of the machine"] = machine_busy - sum(used.values())
-    return {name: round(value, 1) for name, value in used.items()}
-
-
-def submit_tokens(
-    platform: Platform, databases: Databases, jobs: list[bytes], concurrency: int
-) -> Submission:
-    before = _cpu_counters(platform, databases)
-    seconds, latencies, failures, examples, rates = uvloop.run(
-        post_all(platform, jobs, concurrency)
-    )
-    cpu = _cpu_used(before, _cpu_counters(platform, databases))
-    latencies.sort()
-    return Submission(
-        responses=len(jobs),
-        accepted=len(latencies) - sum(failures.values()),
-        seconds=seconds,
-        p50_ms=round(percentile(latencies, 0.50), 2),
-        p95_ms=round(percentile(latencies, 0.95), 2),
-        p99_ms=round(percentile(latencies, 0.99), 2),
-        max_ms=round(latencies[-1], 2),
-        failures=failures,
-        failure_examples=examples,
-        window_rates=rates,
-        cpu_seconds=cpu,
-    )
 
 
 # -- the batch import ------------------------------------------------------------------------
@@ -476,11 +416,11 @@ def import_rest(
     records = sum(institution.bulk for institution in institutions)
     if not records:
         return Import(0, 0, 0.0, 0, 0, 0.0, 0.0, {})
-    before = _cpu_counters(platform, databases)
+    before = cpu_counters(platform, databases, ("gateway", "surveys"))
     seconds, created, unchanged, timings = asyncio.run(
         _import(platform, round_id, key, institutions, answers, concurrency)
     )
-    cpu = _cpu_used(before, _cpu_counters(platform, databases))
+    cpu = cpu_used(before, cpu_counters(platform, databases, ("gateway", "surveys")))
     timings.sort()
     return Import(
         records=records,
@@ -662,7 +602,9 @@ def run(platform: Platform, databases: Databases, settings: Settings) -> dict[st
         "connections ...",
         flush=True,
     )
-    submission = submit_tokens(platform, databases, jobs, settings.concurrency)
+    submission = submit_all(
+        platform, databases, jobs, settings.concurrency, services=("gateway", "surveys")
+    )
     print(
         f"bench: {submission.per_second:,.0f} responses/s ({submission.seconds:.1f} s), p50 "
         f"{submission.p50_ms} ms, p95 {submission.p95_ms} ms; failures {submission.failures}",

@@ -3,15 +3,13 @@ for vendors' bulk import."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from leko_kit.db import ReadSession, Session, database_of
 from leko_kit.dependencies import Now
 from leko_kit.group_write import checked_write
 from leko_kit.routing import lean_json_route
-from leko_kit.tokens import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH
+from leko_kit.tokens import InvitationToken, path_token_fits
 from leko_surveys.auth import Reporter
 from leko_surveys.openapi import problems
 from leko_surveys.responses import service
@@ -27,15 +25,6 @@ from leko_surveys.rounds.routes import RoundId
 
 router = APIRouter(tags=["responses"])
 
-Token = Annotated[
-    str,
-    Path(
-        min_length=TOKEN_MIN_LENGTH,
-        max_length=TOKEN_MAX_LENGTH,
-        description="The one-time invitation token.",
-        examples=["Zk3m0q9wJ5b8yXo1c2VjcmV0LXRva2Vu"],
-    ),
-]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -50,7 +39,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
     responses=problems(404, 409, 422),
 )
 async def get_invitation(
-    token: Token, session: ReadSession, response: Response, now: Now
+    token: InvitationToken, session: ReadSession, response: Response, now: Now
 ) -> InvitationQuestionnaire:
     response.headers.update(_NO_STORE)
     return await service.questionnaire(session, token=token, now=now)
@@ -70,12 +59,8 @@ async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
     )
 
 
-def _valid_token(request: Request) -> bool:
-    return TOKEN_MIN_LENGTH <= len(request.path_params.get("token", "")) <= TOKEN_MAX_LENGTH
-
-
 async def post_response(
-    token: Token, body: ResponseWrite, session: Session, response: Response, now: Now
+    token: InvitationToken, body: ResponseWrite, session: Session, response: Response, now: Now
 ) -> ResponseReceipt:
     response.headers.update(_NO_STORE)
     return await service.respond(session, token=token, data=body, now=now)
@@ -96,7 +81,7 @@ router.add_api_route(
     "them to the token. No `Location`: a response cannot be read back.",
     responses=problems(404, 409, 422),
     route_class_override=lean_json_route(
-        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=_valid_token
+        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=path_token_fits
     ),
 )
 
