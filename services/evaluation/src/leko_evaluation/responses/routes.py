@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from leko_evaluation.openapi import problems
 from leko_evaluation.responses import service
 from leko_evaluation.responses.repository import write_responses
 from leko_evaluation.responses.schemas import Questionnaire, ResponseReceipt, ResponseWrite
-from leko_kit.db import ReadSession, Session, database_of
+from leko_kit.db import ReadSession, Session
 from leko_kit.dependencies import Now
-from leko_kit.group_write import checked_write
-from leko_kit.routing import lean_json_route
-from leko_kit.tokens import InvitationToken, path_token_fits
+from leko_kit.tokens import InvitationToken, token_answer_route
 
 router = APIRouter(prefix="/v1/invitations", tags=["responses"])
 
@@ -37,20 +35,6 @@ async def get_invitation(
     return await service.questionnaire(session, token=token, now=now)
 
 
-async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
-    """`post_response` for a valid JSON body, without FastAPI's dependency solving; on
-    PostgreSQL its write is grouped with others arriving at the same moment."""
-    now = request.app.state.clock()
-    token = request.path_params["token"]
-    return await checked_write(
-        database_of(request),
-        single=lambda session: service.respond(session, token=token, data=body, now=now),
-        check=lambda session: service.check(session, token=token, data=body, now=now),
-        write=write_responses,
-        receipt=service.receipt,
-    )
-
-
 async def post_response(
     token: InvitationToken, body: ResponseWrite, session: Session, response: Response, now: Now
 ) -> ResponseReceipt:
@@ -72,7 +56,12 @@ router.add_api_route(
     "answers with the leader, respondent group and month only: nothing links them to the "
     "token or the invitation. No `Location`: a response cannot be read back.",
     responses=problems(404, 409, 422),
-    route_class_override=lean_json_route(
-        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=path_token_fits
+    route_class_override=token_answer_route(
+        ResponseWrite,
+        respond=service.respond,
+        check=service.check,
+        write=write_responses,
+        receipt=service.receipt,
+        headers=_NO_STORE,
     ),
 )

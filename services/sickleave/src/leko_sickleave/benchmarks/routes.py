@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from leko_kit.db import ReadSession
+from leko_kit.dependencies import Replica
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.auth import Reader
 from leko_sickleave.benchmarks import service
 from leko_sickleave.benchmarks.schemas import Benchmark, PeerGroup
 from leko_sickleave.danish_calendar import FIRST_YEAR, LAST_YEAR
-from leko_sickleave.dependencies import Replica
 from leko_sickleave.kpis import Kpi
 from leko_sickleave.openapi import problems
 

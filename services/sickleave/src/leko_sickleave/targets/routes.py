@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from leko_kit.auth import Principal
 from leko_kit.db import ReadSession, Session
+from leko_kit.dependencies import Replica
 from leko_kit.etag import check_if_match, etag_for
 from leko_sickleave.auth import NationalAdmin, Reader, TargetSetter
 from leko_sickleave.danish_calendar import FIRST_YEAR, LAST_YEAR
-from leko_sickleave.dependencies import Replica
 from leko_sickleave.models import NATIONAL_NODE
 from leko_sickleave.openapi import problems
 from leko_sickleave.targets import service

@@ -3,13 +3,11 @@ for vendors' bulk import."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from leko_kit.db import ReadSession, Session, database_of
+from leko_kit.db import ReadSession, Session
 from leko_kit.dependencies import Now
-from leko_kit.group_write import checked_write
-from leko_kit.routing import lean_json_route
-from leko_kit.tokens import InvitationToken, path_token_fits
+from leko_kit.tokens import InvitationToken, token_answer_route
 from leko_surveys.auth import Reporter
 from leko_surveys.openapi import problems
 from leko_surveys.responses import service
@@ -45,20 +43,6 @@ async def get_invitation(
     return await service.questionnaire(session, token=token, now=now)
 
 
-async def _respond(request: Request, body: ResponseWrite) -> ResponseReceipt:
-    """`post_response` for a valid JSON body, without FastAPI's dependency solving; on
-    PostgreSQL its write is grouped with others arriving at the same moment."""
-    now = request.app.state.clock()
-    token = request.path_params["token"]
-    return await checked_write(
-        database_of(request),
-        single=lambda session: service.respond(session, token=token, data=body, now=now),
-        check=lambda session: service.check_direct(session, token=token, data=body, now=now),
-        write=write_responses,
-        receipt=service.receipt,
-    )
-
-
 async def post_response(
     token: InvitationToken, body: ResponseWrite, session: Session, response: Response, now: Now
 ) -> ResponseReceipt:
@@ -80,8 +64,13 @@ router.add_api_route(
     "usable). LEKO keeps the answers with the institution and the month only: nothing links "
     "them to the token. No `Location`: a response cannot be read back.",
     responses=problems(404, 409, 422),
-    route_class_override=lean_json_route(
-        ResponseWrite, _respond, status_code=201, headers=_NO_STORE, accepts=path_token_fits
+    route_class_override=token_answer_route(
+        ResponseWrite,
+        respond=service.respond,
+        check=service.check_direct,
+        write=write_responses,
+        receipt=service.receipt,
+        headers=_NO_STORE,
     ),
 )
 
