@@ -67,7 +67,7 @@ router.add_api_route(
     route_class_override=token_answer_route(
         ResponseWrite,
         respond=service.respond,
-        check=service.check_direct,
+        check=service.check,
         write=write_responses,
         receipt=service.receipt,
         headers=_NO_STORE,

@@ -5,13 +5,13 @@ questions of the organisation and the organisations above it): every question an
 (a value, or null for "ved ikke"), no foreign question, scale values 1–5, choice values among
 the options. It is accepted while the round is open. Storing it keeps the round, the
 organisation, the month and the answers — never the token — and adds it, in the same
-transaction, to the organisation's totals and to the totals of its areas (municipality,
-sector for the motivation survey, nation), so results never read responses. A rejected
-request stores nothing and leaves the token usable.
+transaction, to the organisation's totals, so results never read responses (the totals of
+areas, municipality to nation, are added up from the organisations' when a closed round's
+results are first read). A rejected request stores nothing and leaves the token usable.
 
 On PostgreSQL the token path reads the invitation's context in one query and writes the
 response in one statement; from the lean route, together with the responses that arrive at the
-same moment (`check_direct`, then `leko_kit.group_write.checked_write`: one statement and
+same moment (`check`, then `leko_kit.group_write.checked_write`: one statement and
 one commit for all of them). The national questionnaire content and each organisation's form
 are cached per process (a version a round uses is immutable, and local questions are never
 edited).
@@ -235,7 +235,7 @@ def _invalid(errors: list[dict[str, Any]]) -> Unprocessable:
     )
 
 
-async def check_direct(
+async def check(
     session: AsyncSession, *, token: str, data: ResponseWrite, now: datetime
 ) -> Pending:
     """PostgreSQL: the response to store for `token`, once the invitation, the round's window
@@ -278,7 +278,7 @@ async def respond(
     """Check and store a token's response in the session's transaction."""
     repository = ResponseRepository(session)
     if repository.direct:
-        item = await check_direct(session, token=token, data=data, now=now)
+        item = await check(session, token=token, data=data, now=now)
         return receipt(item, await repository.record(item))
     hashed, context = await _context(session, token)
     if context.spent:
