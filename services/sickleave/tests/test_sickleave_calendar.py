@@ -1,4 +1,5 @@
-"""Danish public holidays and working days, checked by hand and against a day-by-day count."""
+"""Danish public holidays and working days, and a spell's absence days split over the months,
+checked by hand and against a day-by-day count."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leko_sickleave.absences.contributions import Deltas, SpellRow
 from leko_sickleave.danish_calendar import (
-    day_index,
     easter_sunday,
     is_working_day,
     public_holidays,
-    split_by_month,
     working_days,
     working_days_in_month,
 )
+from leko_sickleave.models import FRACTION_UNITS
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
@@ -77,11 +78,17 @@ def test_working_days_by_hand() -> None:
     )
 
 
+def monthly_days(start: date, end: date) -> dict[int, float]:
+    """A whole-day spell's absence days per month (`yyyymm`), as its contributions give them."""
+    deltas = Deltas()
+    deltas.add_rows([SpellRow("s", "1", "e", "k101", "j", "own_illness", start, end, 10_000)], 1)
+    return {row[1]: row[3] / FRACTION_UNITS for row in deltas.take_totals().rows()}
+
+
 def test_split_over_new_year() -> None:
-    first, last = day_index(date(2024, 12, 20)), day_index(date(2025, 1, 10))
-    assert split_by_month(first, last) == [(202412, 6), (202501, 7)]
-    weekend = day_index(date(2025, 3, 8))
-    assert split_by_month(weekend, weekend + 1) == [(202503, 0)]
+    assert monthly_days(date(2024, 12, 20), date(2025, 1, 10)) == {202412: 6, 202501: 7}
+    # A weekend spell has no absence days but still starts in its month.
+    assert monthly_days(date(2025, 3, 8), date(2025, 3, 9)) == {202503: 0}
 
 
 @given(start=dates, length=st.integers(min_value=0, max_value=400))
@@ -93,5 +100,7 @@ def test_counting_matches_a_day_by_day_count(start: date, length: int) -> None:
         key = day.year * 100 + day.month
         holiday = day in public_holidays(day.year)
         expected[key] = expected.get(key, 0) + (day.weekday() < 5 and not holiday)
-    assert split_by_month(day_index(start), day_index(end)) == list(expected.items())
+    assert monthly_days(start, end) == {
+        month: days for month, days in expected.items() if days or month == min(expected)
+    }
     assert working_days(start, end) == sum(expected.values())

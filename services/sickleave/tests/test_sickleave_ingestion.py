@@ -75,6 +75,20 @@ async def test_json_batch_creates_then_reports_unchanged_and_updated(
     await assert_exact(database)
 
 
+async def test_a_batch_sent_again_unchanged_changes_nothing(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    batch = [record(1), record(2, end_date=None, fraction=0.5)]
+    assert (await post_records(client, internal_keys, batch)).status_code == 200
+    before = await stored(database)
+    for body, content_type in ((as_csv(batch), CSV), (ndjson(batch), NDJSON)):
+        again = await post_body(client, internal_keys, body, content_type)
+        assert again.status_code == 200, again.text
+        assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    assert await stored(database) == before
+    await assert_exact(database)
+
+
 async def test_ndjson_skips_blank_lines(
     client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
 ) -> None:

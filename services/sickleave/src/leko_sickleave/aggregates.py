@@ -5,26 +5,41 @@ and adds the new one, `INSERT ... ON CONFLICT (key) DO UPDATE SET x = x + exclud
 aggregates stay equal to a recomputation from the reported rows under any sequence of
 corrections and deletions.
 
-Deltas are loaded into a temporary table shaped like the aggregate (binary `COPY` on
-PostgreSQL, `executemany` on SQLite), possibly over many chunks of a batch, and merged in one
-statement that sums them per key, so a batch writes each aggregate row once. Deltas are merged
-in key order, so writers lock shared aggregate rows (the national node above all) in the same
-order and cannot deadlock.
+Deltas are loaded into a temporary table shaped like the aggregate (`COPY` on PostgreSQL,
+binary from tuples or CSV from a Polars frame; `executemany` on SQLite), possibly over many
+chunks of a batch, and merged in one statement that sums them per key, so a batch writes each
+aggregate row once. Deltas keyed by the organisation a spell was reported for are spread over
+its lineage in the same statement, by a join with the staged lineages. Deltas are merged in key
+order, so writers lock shared aggregate rows (the national node above all) in the same order
+and cannot deadlock.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, delete, func, select, text, true
+import polars as pl
+from sqlalchemy import Column, MetaData, String, Table, delete, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable
 
 from leko_kit.aggregates import is_postgres, upsert
 from leko_kit.db import driver_connection
+from leko_sickleave.organisations import OrgTree
 
 _staging = MetaData()
+# Where the deltas of each organisation count: (organisation, node) for `add_lineage_deltas`.
+_lineages = Table(
+    "delta_lineages",
+    _staging,
+    Column("org_code", String(64), nullable=False),
+    Column("node", String(64), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+# Rows of a table's columns, in order: tuples, or a frame with those columns.
+Rows = Sequence[tuple[Any, ...]] | pl.DataFrame
 
 
 async def copy_rows(
@@ -35,11 +50,26 @@ async def copy_rows(
     await driver.copy_records_to_table(table, records=rows, columns=columns)
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+async def copy_frame(session: AsyncSession, table: str, frame: pl.DataFrame) -> None:
+    """`COPY` of a frame's rows (as CSV, which Polars writes without a row object per row)
+    into the columns of `table` that it names (PostgreSQL)."""
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False)
+    buffer.seek(0)
+    driver = await driver_connection(session)
+    await driver.copy_to_table(table, source=buffer, columns=frame.columns, format="csv")
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Rows) -> None:
     """Append `rows` (all of the table's columns, in order) to a staging table."""
-    if not rows:
+    if not len(rows):
         return
     columns = [column.name for column in table.columns]
+    if isinstance(rows, pl.DataFrame):
+        if is_postgres(session):
+            await copy_frame(session, table.name, rows)
+            return
+        rows = rows.rows()
     if is_postgres(session):
         await copy_rows(session, table.name, columns, rows)
     else:
@@ -62,7 +92,8 @@ async def start_staging(session: AsyncSession, table: Table) -> None:
         await session.execute(delete(table))
 
 
-def _delta_table(table: Table) -> Table:
+def delta_table(table: Table) -> Table:
+    """The temporary table that collects deltas for `table` (the same columns)."""
     name = f"delta_{table.name}"
     if name not in _staging.tables:
         Table(
@@ -76,32 +107,39 @@ def _delta_table(table: Table) -> Table:
 
 async def start_deltas(session: AsyncSession, table: Table) -> None:
     """Start collecting deltas for `table` over several `append_deltas` calls."""
-    await start_staging(session, _delta_table(table))
+    await start_staging(session, delta_table(table))
 
 
-async def append_deltas(
-    session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]
-) -> None:
+async def append_deltas(session: AsyncSession, table: Table, rows: Rows) -> None:
     """Collect `rows` of deltas (the table's columns in order: key columns, then value
     columns); a key may come again in a later call."""
-    await insert_rows(session, _delta_table(table), rows)
+    await insert_rows(session, delta_table(table), rows)
 
 
-async def merge_deltas(session: AsyncSession, table: Table, *, summed: bool = True) -> None:
+async def merge_deltas(
+    session: AsyncSession, table: Table, *, summed: bool = True, lineages: bool = False
+) -> None:
     """Add the collected deltas to `table`.
 
     `summed` first adds up the deltas per key (keys collected over several calls).
+    `lineages`: the deltas' `node` is the organisation they were reported for; they are added
+    at every node of its lineage as staged by `add_lineage_deltas`, summed per key.
     """
-    staging = _delta_table(table)
+    staging = delta_table(table)
     keys = [column.name for column in table.primary_key.columns]
     values = [column.name for column in table.columns if column.name not in keys]
     key_columns = [staging.c[name] for name in keys]
-    if summed:
-        rows = (
-            select(*key_columns, *(func.sum(staging.c[name]).label(name) for name in values))
-            .where(true())
-            .group_by(*key_columns)
+    if lineages:
+        key_columns[0] = _lineages.c.node
+    if summed or lineages:
+        sums = [func.sum(staging.c[name]) for name in values]
+        rows = select(
+            *key_columns, *(total.label(name) for total, name in zip(sums, values, strict=True))
         )
+        if lineages:
+            rows = rows.join_from(staging, _lineages, staging.c.node == _lineages.c.org_code)
+            rows = rows.having(or_(*(total != 0 for total in sums)))
+        rows = rows.where(true()).group_by(*key_columns)
     else:
         rows = select(*key_columns, *(staging.c[name] for name in values)).where(true())
     statement = upsert(session, table).from_select([*keys, *values], rows.order_by(*key_columns))
@@ -113,9 +151,31 @@ async def merge_deltas(session: AsyncSession, table: Table, *, summed: bool = Tr
     )
 
 
-async def add_deltas(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+async def add_lineage_deltas(
+    session: AsyncSession, table: Table, rows: Rows, tree: OrgTree
+) -> None:
+    """Add `rows` of deltas keyed by the organisation they were reported for (in the `node`
+    column, one row per key) to `table` at every node of that organisation's lineage and the
+    national node, set-based: a batch's totals are spread in the database, not in memory."""
+    if not len(rows):
+        return
+    codes = (
+        rows["node"].unique().to_list()
+        if isinstance(rows, pl.DataFrame)
+        else {row[0] for row in rows}
+    )
+    await start_deltas(session, table)
+    await append_deltas(session, table, rows)
+    await start_staging(session, _lineages)
+    await insert_rows(
+        session, _lineages, [(code, node) for code in codes for node in tree.nodes(code)]
+    )
+    await merge_deltas(session, table, lineages=True)
+
+
+async def add_deltas(session: AsyncSession, table: Table, rows: Rows) -> None:
     """Add `rows` of deltas (one per key) to `table` at once."""
-    if rows:
+    if len(rows):
         await start_deltas(session, table)
         await append_deltas(session, table, rows)
         await merge_deltas(session, table, summed=False)

@@ -91,7 +91,10 @@ def _build_tables() -> tuple[list[int], list[int], list[int]]:
     return cumulative, month_of_day, month_starts
 
 
-_CUMULATIVE, _MONTH_OF_DAY, _MONTH_STARTS = _build_tables()
+# Indexed by day index: the working days before each day (one entry more than there are
+# days) and each day's month index; indexed by month index, each month's first day index (and,
+# last, the day after the last month).
+CUMULATIVE_WORKING_DAYS, MONTH_OF_DAY, MONTH_STARTS = _build_tables()
 
 
 def day_index(day: date) -> int:
@@ -113,38 +116,21 @@ def month_index(key: int) -> int:
 
 def is_working_day(day: date) -> bool:
     offset = day_index(day)
-    return _CUMULATIVE[offset + 1] > _CUMULATIVE[offset]
+    return CUMULATIVE_WORKING_DAYS[offset + 1] > CUMULATIVE_WORKING_DAYS[offset]
 
 
 def working_days(start: date, end: date) -> int:
     """Working days from `start` to `end`, both included (0 when `end` is before `start`)."""
     first, last = day_index(start), day_index(end)
-    return _CUMULATIVE[last + 1] - _CUMULATIVE[first] if last >= first else 0
+    return (
+        CUMULATIVE_WORKING_DAYS[last + 1] - CUMULATIVE_WORKING_DAYS[first] if last >= first else 0
+    )
 
 
 def working_days_in_month(key: int) -> int:
     """Working days of the month `yyyymm`."""
     index = month_index(key)
-    return _CUMULATIVE[_MONTH_STARTS[index + 1]] - _CUMULATIVE[_MONTH_STARTS[index]]
-
-
-def split_by_month(first: int, last: int) -> list[tuple[int, int]]:
-    """Working days per month of the day-index range [first, last], as (`yyyymm`, days).
-
-    Every month the range touches is listed, also with 0 days (a spell over Easter or a
-    weekend still lies in its months).
-    """
-    cumulative, starts = _CUMULATIVE, _MONTH_STARTS
-    month = _MONTH_OF_DAY[first]
-    if last < starts[month + 1]:
-        return [(month_key(month), cumulative[last + 1] - cumulative[first])]
-    result: list[tuple[int, int]] = []
-    low = first
-    while True:
-        next_start = starts[month + 1]
-        if last < next_start:
-            result.append((month_key(month), cumulative[last + 1] - cumulative[low]))
-            return result
-        result.append((month_key(month), cumulative[next_start] - cumulative[low]))
-        low = next_start
-        month += 1
+    return (
+        CUMULATIVE_WORKING_DAYS[MONTH_STARTS[index + 1]]
+        - CUMULATIVE_WORKING_DAYS[MONTH_STARTS[index]]
+    )

@@ -38,6 +38,7 @@ from leko_kit.db import Database
 from leko_sickleave.absences.contributions import Deltas, SpellRow
 from leko_sickleave.aggregates import (
     add_deltas,
+    add_lineage_deltas,
     append_deltas,
     insert_rows,
     merge_deltas,
@@ -209,8 +210,9 @@ class SpellRepository:
                 await self.session.execute(text(f"ANALYZE {table.name}"))
 
     async def stage_employee_deltas(self, deltas: Deltas) -> None:
-        """Collect a chunk's per-employee deltas; `finish` writes them, once per employee."""
-        await append_deltas(self.session, _employees, deltas.employee_rows())
+        """Move the per-employee deltas held so far to their staging table; `finish` writes
+        them, once per employee."""
+        await append_deltas(self.session, _employees, deltas.take_employees())
 
     async def finish(self, deltas: Deltas, tree: OrgTree) -> None:
         """Write every aggregate delta of a batch."""
@@ -220,12 +222,12 @@ class SpellRepository:
 
     async def write_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
         """Write the aggregate deltas of a single change."""
-        await add_deltas(self.session, _employees, deltas.employee_rows())
+        await add_deltas(self.session, _employees, deltas.take_employees())
         await self._write_organisation_deltas(deltas, tree)
 
     async def _write_organisation_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
-        await add_deltas(self.session, _totals, deltas.total_rows(tree))
-        await add_deltas(self.session, _open_starts, deltas.open_start_rows(tree))
+        await add_lineage_deltas(self.session, _totals, deltas.take_totals(), tree)
+        await add_lineage_deltas(self.session, _open_starts, deltas.take_open_starts(), tree)
 
 
 async def vacuum_aggregates(database: Database) -> None:

@@ -7,15 +7,16 @@ caller's scope ends the request with 403, and any invalid record makes it a 422 
 bad record (the first `ERROR_LIMIT` problems, and how many more). Either way the transaction
 is rolled back and nothing is stored.
 
-Storage depends on the database. PostgreSQL stages the whole batch and applies it set-based,
-aggregates computed in SQL (`_BulkBatch`, `leko_sickleave.absences.bulk`); plain CSV rows are
-recognised by one regular expression (`leko_sickleave.absences.canonical`) and go to the
-database as text, so that the service does almost no per-record work and the database's
-writes set the pace (profiled on a million rows: parsing, checking and computing the
-contributions in Python took as long as all the database's work, about 16 s each). SQLite
-stores chunk by chunk with the contributions computed in Python (`_RowBatch`). Either way,
-checking a chunk overlaps with storing the previous one, and records the canonical check does
-not recognise are checked by `parse_record`, the one definition of a valid record.
+Storage depends on the database. PostgreSQL stages the whole batch and applies it set-based
+(`_BulkBatch`, `leko_sickleave.absences.bulk`); plain CSV rows are recognised by one regular
+expression (`leko_sickleave.absences.canonical`) and go to the database as text, so that the
+service does little per-record work in Python. SQLite stores chunk by chunk (`_RowBatch`).
+Either way the service adds up each chunk's contributions to the aggregates, column-wise
+(`leko_sickleave.absences.contributions`), while the database stores the previous chunk, and
+records the canonical check does not recognise are checked by `parse_record`, the one
+definition of a valid record. Per-employee sums go to a staging table in the database whenever
+`EMPLOYEE_DELTAS_HELD` have come together, so the service's memory does not grow with the
+number of employees in a batch.
 
 The cyclic garbage collector is paused while a batch runs: the per-chunk tuples and
 dictionaries hold no cycles, and collecting them over and over cost about 40% of the service's
@@ -38,7 +39,7 @@ from leko_kit.auth import Principal
 from leko_kit.problems import Forbidden, NotFound, Unprocessable
 from leko_sickleave.absences.bulk import BulkWriter
 from leko_sickleave.absences.canonical import canonical_line, scan
-from leko_sickleave.absences.contributions import Deltas, SpellRow
+from leko_sickleave.absences.contributions import Deltas, SpellRow, read_spells
 from leko_sickleave.absences.formats import Chunk, CsvText, Unreadable, parse_csv
 from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.absences.schemas import FieldErrors, parse_record
@@ -46,6 +47,10 @@ from leko_sickleave.organisations import OrgTree
 from leko_sickleave.schemas import BatchResult
 
 ERROR_LIMIT = 1_000
+# Per-employee delta rows held in the service before they go to a staging table in the
+# database (measured: holding fewer costs the database more rows to add up at the end, holding
+# more costs the service memory, about 1 MB per thousand).
+EMPLOYEE_DELTAS_HELD = 20_000
 # A batch writing this many spells refreshes the planner's statistics of the aggregates.
 ANALYZE_AFTER_SPELLS = 50_000
 _KNOWN, _UNKNOWN, _OUTSIDE = 0, 1, 2
@@ -109,6 +114,7 @@ class _Batch:
         self.report = _ErrorReport()
         self.organisations: dict[str, int] = {}
         self.index = 0
+        self.deltas = Deltas()  # the contributions of the records checked so far
 
     def check(self, items: Chunk) -> tuple[list[SpellRow], list[int]]:
         """The chunk's valid spells and their record indexes; problems go to the report."""
@@ -160,7 +166,6 @@ class _RowBatch(_Batch):
     def __init__(self, session: AsyncSession, tree: OrgTree, principal: Principal) -> None:
         super().__init__(tree, principal)
         self.repository = SpellRepository(session)
-        self.deltas = Deltas()
         self.created = self.updated = self.unchanged = 0
 
     async def store(self, rows: list[SpellRow], indexes: list[int]) -> None:
@@ -173,25 +178,25 @@ class _RowBatch(_Batch):
             (row.source_system, row.source_record_id): row
             for row in await repository.stored_versions()
         }
-        deltas = self.deltas
         new: list[SpellRow] = []
         changed: list[SpellRow] = []
+        replaced: list[SpellRow] = []
         for row in rows:
             old = stored.get((row.source_system, row.source_record_id))
             if old is None:
                 new.append(row)
-            elif old == row:
-                continue
-            else:
+            elif old != row:
                 changed.append(row)
-                deltas.add(old, -1)
-            deltas.add(row, 1)
+                replaced.append(old)
+        self.deltas.add_rows(replaced, -1)
+        self.deltas.add_rows(new + changed, 1)
         self.created += len(new)
         self.updated += len(changed)
         self.unchanged += len(rows) - len(new) - len(changed)
         await repository.insert(new)
         await repository.update(changed)
-        await repository.stage_employee_deltas(deltas)
+        if self.deltas.pending_employees > EMPLOYEE_DELTAS_HELD:
+            await repository.stage_employee_deltas(self.deltas)
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         await self.repository.start_staging()
@@ -218,9 +223,9 @@ class _RowBatch(_Batch):
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Plain CSV rows to stage as they are, numbered from `first_index`."""
+    """Plain CSV rows (UTF-8) to stage as they are, numbered from `first_index`."""
 
-    text: str
+    data: bytes
     columns: tuple[str, ...]
     first_index: int
 
@@ -255,8 +260,14 @@ class _BulkBatch(_Batch):
         self.accepted.add(code)
         return True
 
+    def _rows(self, items: Chunk) -> _Rows:
+        rows, indexes = self.check(items)
+        if not self.report.records:
+            self.deltas.add_rows(rows, 1)
+        return _Rows(rows, indexes)
+
     def _parsed(self, chunk: CsvText) -> _Rows:
-        return _Rows(*self.check(parse_csv(chunk.text, chunk.columns, self.index)))
+        return self._rows(parse_csv(chunk.text, chunk.columns, self.index))
 
     def _canonical(self, line: str, columns: tuple[str, ...]) -> SpellRow | None:
         """The spell of a row `scan` did not recognise, if it is valid and admitted."""
@@ -273,7 +284,7 @@ class _BulkBatch(_Batch):
     def prepare(self, chunk: Chunk | CsvText) -> _Text | _Rows:
         """What to stage of a chunk (the checking, in Python)."""
         if not isinstance(chunk, CsvText):
-            return _Rows(*self.check(chunk))
+            return self._rows(chunk)
         if self.report.records:
             return self._parsed(chunk)
         text, columns = chunk.text, chunk.columns
@@ -286,15 +297,19 @@ class _BulkBatch(_Batch):
                 return self._parsed(chunk)
             pieces += (text[done:start], canonical_line(spell, columns))
             done = end
-        staged = _Text("".join((*pieces, text[done:])) if others else text, columns, self.index)
+        data = ("".join((*pieces, text[done:])) if others else text).encode()
+        self.deltas.add(read_spells(data, columns), 1)
+        staged = _Text(data, columns, self.index)
         self.index += rows
         return staged
 
     async def stage(self, staged: _Text | _Rows) -> None:
         if isinstance(staged, _Text):
-            await self.writer.copy_text(staged.text, staged.columns, staged.first_index)
+            await self.writer.copy_text(staged.data, staged.columns, staged.first_index)
         else:
             await self.writer.copy_rows(staged.rows, staged.indexes)
+        if self.deltas.pending_employees > EMPLOYEE_DELTAS_HELD:
+            await self.writer.stage_employees(self.deltas.take_employees())
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         writer = self.writer
@@ -314,8 +329,7 @@ class _BulkBatch(_Batch):
                     await staging
         if self.report.records:
             self._report_repeated(await writer.repeated_keys())
-        known = [code for code, status in self.organisations.items() if status == _KNOWN]
-        applied = await writer.apply(self.tree, known)
+        applied = await writer.apply(self.tree, self.deltas)
         if applied is None:
             self._report_repeated(await writer.repeated_keys())
             raise AssertionError("a repeated key was reported but none was found")
@@ -360,7 +374,7 @@ async def delete(
             "never have been reported or already be deleted."
         )
     deltas = Deltas()
-    deltas.add(spell, -1)
+    deltas.add_rows([spell], -1)
     await repository.write_deltas(deltas, tree)
     await repository.delete(source_system, source_record_id)
 
