@@ -24,7 +24,7 @@ contribution and subtracting the old one keeps the aggregates exact.
 This module is the one implementation of the definitions, for every database and write path
 (a batch of a million spells, a single deletion). It works on columns (Polars), a whole
 chunk of spells at a time, because computing them spell by spell in Python took as long as
-all of PostgreSQL's work for the same batch; columnar, a million spells take about a second,
+all of PostgreSQL's work for the same batch; columnar, a million spells take about two seconds,
 on the service's core while PostgreSQL stores the spells on its own.
 """
 
