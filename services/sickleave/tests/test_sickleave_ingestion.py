@@ -89,6 +89,25 @@ async def test_a_batch_sent_again_unchanged_changes_nothing(
     await assert_exact(database)
 
 
+async def test_corrections_of_spells_with_commas_and_quotes_keep_the_aggregates_exact(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    """A stored version is read back as CSV to withdraw its contribution; references with a
+    comma or a quote (valid in JSON) must come back as they were stored."""
+    employee = 'e-7, "night shift"'
+    first = [record(1, employee_ref=employee), record(2, employee_ref=employee, end_date=None)]
+    assert (await post_records(client, internal_keys, first)).status_code == 200
+    corrected = [
+        record(1, employee_ref=employee, end_date="2025-03-04"),
+        record(2, employee_ref=employee, end_date="2025-03-20", fraction=0.5),
+    ]
+    again = await post_body(client, internal_keys, as_csv(corrected), CSV)
+    assert again.status_code == 200, again.text
+    assert again.json() == {"created": 0, "updated": 2, "unchanged": 0}
+    assert (await spells(database))["r-1"].employee_ref == employee
+    await assert_exact(database)
+
+
 async def test_ndjson_skips_blank_lines(
     client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
 ) -> None:

@@ -152,18 +152,14 @@ async def merge_deltas(
 
 
 async def add_lineage_deltas(
-    session: AsyncSession, table: Table, rows: Rows, tree: OrgTree
+    session: AsyncSession, table: Table, rows: pl.DataFrame, tree: OrgTree
 ) -> None:
     """Add `rows` of deltas keyed by the organisation they were reported for (in the `node`
     column, one row per key) to `table` at every node of that organisation's lineage and the
     national node, set-based: a batch's totals are spread in the database, not in memory."""
-    if not len(rows):
+    if rows.is_empty():
         return
-    codes = (
-        rows["node"].unique().to_list()
-        if isinstance(rows, pl.DataFrame)
-        else {row[0] for row in rows}
-    )
+    codes = rows["node"].unique().to_list()
     await start_deltas(session, table)
     await append_deltas(session, table, rows)
     await start_staging(session, _lineages)

@@ -41,13 +41,13 @@ from leko_sickleave.absences.contributions import (
     SpellRow,
     read_spells,
 )
+from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.aggregates import (
-    add_lineage_deltas,
     copy_frame,
     delta_table,
     start_deltas,
 )
-from leko_sickleave.models import AbsenceTotals, EmployeeYearTotals, OpenSpellStarts, Spell
+from leko_sickleave.models import EmployeeYearTotals, Spell
 from leko_sickleave.organisations import OrgTree
 
 # The stored columns of a spell, in table order (`fraction` is kept in integer units).
@@ -55,8 +55,6 @@ _SPELL_COLUMNS = tuple(column.name for column in Spell.__table__.columns)
 _VALUES = _SPELL_COLUMNS[2:]
 _EMPLOYEES = cast(Table, EmployeeYearTotals.__table__)
 _EMPLOYEE_DELTAS = delta_table(_EMPLOYEES)
-_TOTALS = cast(Table, AbsenceTotals.__table__)
-_OPEN_STARTS = cast(Table, OpenSpellStarts.__table__)
 # A COPY of this many bytes of CSV text at most; a chunk of the body is sent in pieces.
 _COPY_PIECE = 1 << 20
 
@@ -207,8 +205,7 @@ class BulkWriter:
             deltas.add(await self._stored_spells(), -1)
         await self.stage_employees(deltas.take_employees())
         await self._merge_employees()
-        await add_lineage_deltas(self.session, _TOTALS, deltas.take_totals(), tree)
-        await add_lineage_deltas(self.session, _OPEN_STARTS, deltas.take_open_starts(), tree)
+        await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
         return created, updated
 
     async def _overwrite_changed(self) -> int:

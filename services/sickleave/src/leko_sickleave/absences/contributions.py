@@ -206,13 +206,13 @@ class _Sums:
         return pl.concat(self.frames).group_by(self.key).agg(_sums(self.values))
 
     def take(self) -> pl.DataFrame:
-        """The sums that are not zero (key columns, then values, in key order); taking them
-        empties the buffer."""
+        """The sums that are not zero (key columns, then values); taking them empties the
+        buffer."""
         if not self.frames:
             return pl.DataFrame(schema=[*self.key, *self.values])
         summed = self._added_up().filter(_any_nonzero(self.values))
         self.frames, self.rows, self._summed = [], 0, 0
-        return summed.select(*self.key, *self.values).sort(self.key)
+        return summed.select(*self.key, *self.values)
 
 
 class Deltas:
@@ -328,14 +328,13 @@ class Deltas:
         return self._employees.rows
 
     def take_employees(self) -> pl.DataFrame:
-        """The `employee_year_totals` deltas (key columns, then values) that are not zero, in
-        key order; taking them empties the buffer."""
+        """The `employee_year_totals` deltas (key columns, then values) that are not zero;
+        taking them empties the buffer."""
         return self._employees.take()
 
     def take_totals(self) -> pl.DataFrame:
         """The `absence_totals` deltas of each organisation the spells were reported for (in
-        the `node` column; they count at its whole lineage), in key order; taking them empties
-        the buffer."""
+        the `node` column; they count at its whole lineage); taking them empties the buffer."""
         return self._totals.take().rename({"org_code": "node"})
 
     def take_open_starts(self) -> pl.DataFrame:

@@ -218,14 +218,15 @@ class SpellRepository:
         """Write every aggregate delta of a batch."""
         await self.stage_employee_deltas(deltas)
         await merge_deltas(self.session, _employees)
-        await self._write_organisation_deltas(deltas, tree)
+        await self.write_organisation_deltas(deltas, tree)
 
     async def write_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
         """Write the aggregate deltas of a single change."""
         await add_deltas(self.session, _employees, deltas.take_employees())
-        await self._write_organisation_deltas(deltas, tree)
+        await self.write_organisation_deltas(deltas, tree)
 
-    async def _write_organisation_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
+    async def write_organisation_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
+        """Write the organisation totals and open spells of `deltas`, spread over lineages."""
         await add_lineage_deltas(self.session, _totals, deltas.take_totals(), tree)
         await add_lineage_deltas(self.session, _open_starts, deltas.take_open_starts(), tree)
 
