@@ -56,6 +56,8 @@ import httpx
 import sickleave_data as data
 from common import (
     Databases,
+    cpu_counters,
+    cpu_used,
     create_client,
     plain_url,
     postgres,
@@ -79,6 +81,8 @@ P95_TARGET_MS = 50.0
 STAFFING_BATCH = 2_000
 REPLICA_WAIT_SECONDS = 120
 UPLOAD_PIECE = 256 * 1024
+# Whose CPU time the measured upload reports (with the PostgreSQL backends and this client).
+INGESTION_PROCESSES = ("gateway", "sickleave")
 EXTRA_ENV = {
     # A year's upload is far beyond the gateway's default body limit and read timeout.
     "GATEWAY_MAX_BODY_BYTES": str(8 * 1024**3),
@@ -257,10 +261,10 @@ async def raw_copy_seconds(database_url: str, path: Path) -> float:
     try:
         await connection.execute(
             """CREATE TABLE bench_raw_copy (
-                source_system varchar(64), source_record_id varchar(128),
+                source_system varchar(64) COLLATE "C", source_record_id varchar(128) COLLATE "C",
                 employee_ref varchar(128), org_code varchar(64), job_group varchar(64),
                 cause varchar(24), start_date date, end_date date, fraction numeric(5, 4),
-                PRIMARY KEY (source_system, source_record_id))"""
+                PRIMARY KEY (source_record_id, source_system))"""
         )
         started = time.perf_counter()
         async with connection.transaction():
@@ -494,7 +498,9 @@ def run(
     print(
         f"bench: posting {count:,} spells ({path.stat().st_size / 1e6:.0f} MB CSV) ...", flush=True
     )
+    cpu_before = cpu_counters(platform, databases, INGESTION_PROCESSES)
     measured = upload(platform, reporter, path, count)
+    cpu = cpu_used(cpu_before, cpu_counters(platform, databases, INGESTION_PROCESSES))
     memory = status_memory(pid)
     print(
         f"bench: {measured.per_second:,.0f} spells/s end to end ({measured.seconds:.1f} s), "
@@ -545,6 +551,7 @@ def run(
             "raw_copy_rows_per_second": round(measured.spells / copy_seconds),
             "ratio_to_raw_copy": round(measured.per_second / (measured.spells / copy_seconds), 3),
             "later_uploads_records_per_second": [round(u.per_second) for u in later],
+            "cpu_seconds": cpu,
         },
         "memory": {
             "rss_before_kb": before["VmRSS"],
@@ -588,6 +595,12 @@ def report(results: dict[str, Any]) -> bool:
         f"  raw asyncpg COPY of the same rows into an empty table with the primary key: "
         f"{ingestion['raw_copy_rows_per_second']:,} rows/s ({ingestion['raw_copy_seconds']:.1f} "
         f"s); end to end is {ingestion['ratio_to_raw_copy']:.0%} of it"
+    )
+    print(
+        "  CPU seconds spent on it: "
+        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in ingestion["cpu_seconds"].items())
+        + f" (of {results['machine']['nproc'] * ingestion['seconds']:.1f} on "
+        f"{results['machine']['nproc']} cores)"
     )
     if ingestion["later_uploads_records_per_second"]:
         rates = ", ".join(f"{r:,}/s" for r in ingestion["later_uploads_records_per_second"])

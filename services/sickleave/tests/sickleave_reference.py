@@ -14,6 +14,7 @@ from leko_kit.tables import ReplicatedOrganisation
 from leko_sickleave.danish_calendar import public_holidays
 from leko_sickleave.models import (
     AbsenceTotals,
+    EmployeeYearDistribution,
     EmployeeYearTotals,
     OpenSpellStarts,
     Spell,
@@ -95,12 +96,17 @@ async def recomputed(database: Database) -> Aggregates:
                 (node, row.month),
                 [1, row.employees, row.fte_units, row.agreed_hours_units],
             )
+    distribution: dict[tuple[Any, ...], list[int]] = {}
+    for (_, year, cause, _), values in employees.items():
+        if values[0]:
+            _add(distribution, (year, cause, values[0]), [1])
     return {
         name: {key: tuple(values) for key, values in table.items() if any(values)}
         for name, table in (
             ("absence_totals", totals),
             ("open_spell_starts", open_starts),
             ("employee_year_totals", employees),
+            ("employee_year_distribution", distribution),
             ("staffing_totals", staffing_totals),
         )
     }
@@ -110,7 +116,13 @@ async def stored(database: Database) -> Aggregates:
     """The aggregate tables as stored (rows that are all zero left out)."""
     result: Aggregates = {}
     async with database.read_session() as session:
-        for model in (AbsenceTotals, OpenSpellStarts, EmployeeYearTotals, StaffingTotals):
+        for model in (
+            AbsenceTotals,
+            OpenSpellStarts,
+            EmployeeYearTotals,
+            EmployeeYearDistribution,
+            StaffingTotals,
+        ):
             table = model.__table__
             keys = [column.name for column in table.primary_key.columns]
             values = [column.name for column in table.columns if column.name not in keys]

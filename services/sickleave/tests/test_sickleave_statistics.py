@@ -165,6 +165,29 @@ async def test_top5_share_ranks_the_most_absent_employees(
     assert country["top5_share"] == 0.6
 
 
+async def test_the_national_top5_share_takes_tied_employees_only_as_often_as_needed(
+    client: httpx.AsyncClient, internal_keys: InternalKeys
+) -> None:
+    for month in range(1, 13):  # a fully staffed year is ranked from the distribution
+        await put_staffing(client, internal_keys, "kbh-skole", f"2025-{month:02d}", 40, 40, 6_000)
+    # Employees 1–3 are absent 5 working days each, employee 4 one day; ceil(5% × 40) = 2, so
+    # two of the three tied employees count: 10 of 16 days.
+    batch = [
+        record(number, start_date="2025-03-03", end_date="2025-03-07") for number in range(1, 4)
+    ]
+    batch.append(record(4, start_date="2025-03-03", end_date="2025-03-03"))
+    await post_records(client, internal_keys, batch)
+    (country,) = await kpis(client, internal_keys, None, "2025-01", "2025-12", "year")
+    assert country["absence_days"] == 16.0 and country["top5_share"] == 0.625
+    # A cancelled spell leaves the count of its employee's total.
+    response = await client.delete(
+        "/v1/absences/test-payroll/r-1", headers=reporter(internal_keys, "*")
+    )
+    assert response.status_code == 204
+    (country,) = await kpis(client, internal_keys, None, "2025-01", "2025-12", "year")
+    assert country["absence_days"] == 11.0 and country["top5_share"] == round(10 / 11, 4)
+
+
 async def test_causes_are_separate(client: httpx.AsyncClient, internal_keys: InternalKeys) -> None:
     await put_staffing(client, internal_keys, "kbh-skole", "2025-03", 10, 10, 1_500)
     await post_records(

@@ -12,16 +12,18 @@ Aggregates (see `leko_sickleave.absences.contributions` for the definitions):
   depends on the period asked for and is settled at query time;
 - `staffing_totals` per (node, month): the staffing of the subtree;
 - `employee_year_totals` per organisation, employee and year (with the year's months): what
-  the "share carried by the 5% most absent" KPI ranks, with an index that reads the national
-  top of a year in index order.
+  the "share carried by the 5% most absent" KPI ranks;
+- `employee_year_distribution` per year, cause and yearly total: how many employees have that
+  total, from which the national top of a year is summed without ranking every employee.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, MetaData, String
+from sqlalchemy import BigInteger, Date, Integer, MetaData, PrimaryKeyConstraint, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from leko_kit.tables import NAMING_CONVENTION, UTCDateTime, utcnow
 
@@ -36,13 +38,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def identifier(length: int) -> TypeEngine[str]:
+    """A reported identifier, compared byte by byte on PostgreSQL (collation "C"): no
+    identifier needs a language's sort order, and the language collation's comparisons made
+    indexing a million keys about a tenth slower."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Spell(Base):
-    """An absence spell (fraværsforløb) as the payroll system reported it last."""
+    """An absence spell (fraværsforløb) as the payroll system reported it last.
+
+    The key leads with `source_record_id`: payroll systems number their records in increasing
+    order, so a batch of new spells appends at the right edge of the index instead of descending
+    to one of several insertion points per source system (measured: inserting a million spells
+    cost 4.2 s against 6.6 s).
+    """
 
     __tablename__ = "absence_spells"
+    __table_args__ = (PrimaryKeyConstraint("source_record_id", "source_system"),)
 
-    source_system: Mapped[str] = mapped_column(String(64), primary_key=True)
-    source_record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source_system: Mapped[str] = mapped_column(identifier(64))
+    source_record_id: Mapped[str] = mapped_column(identifier(128))
     employee_ref: Mapped[str] = mapped_column(String(128))
     org_code: Mapped[str] = mapped_column(String(64))
     job_group: Mapped[str] = mapped_column(String(64))
@@ -109,7 +125,6 @@ class EmployeeYearTotals(Base):
     """
 
     __tablename__ = "employee_year_totals"
-    __table_args__ = (Index("ix_employee_year_totals_rank", "year", "cause", "day_units"),)
 
     org_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -128,6 +143,25 @@ class EmployeeYearTotals(Base):
     month_10: Mapped[int] = mapped_column(Integer, default=0)
     month_11: Mapped[int] = mapped_column(Integer, default=0)
     month_12: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EmployeeYearDistribution(Base):
+    """How many employees (`employees`) have a yearly total of `day_units` for a cause
+    (fordeling): the national "5% most absent" of a year is the sum of the largest totals, read
+    from here in a few hundred rows rather than by ranking 820,000 employees. Every write of
+    `employee_year_totals` moves each changed employee from the count of their old total to
+    that of the new one; a total of zero is not counted.
+
+    It replaces an index on `(year, cause, day_units)` whose upkeep cost a million-spell batch
+    more than a second.
+    """
+
+    __tablename__ = "employee_year_distribution"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cause: Mapped[str] = mapped_column(String(24), primary_key=True)
+    day_units: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employees: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Target(Base):

@@ -1,10 +1,11 @@
 """Every query of the statistics: reads of the write-time aggregates, O(months) per request.
 
-The "5% most absent" ranking reads `employee_year_totals`: for the whole country in the order
-of its `(year, cause, day_units)` index for a year (the first k rows only), by sorting the
-month columns for a month or quarter (a scan of the year's rows: slower, not a hot path); for a
-subtree, the rows of the subtree's organisations through the primary key, which leads with
-`org_code` (for months and quarters read once and ranked by the service).
+The "5% most absent" ranking: for the whole country and a year, the sum of the largest yearly
+totals in `employee_year_distribution` (a few hundred rows, whatever the number of employees);
+for a month or quarter, by sorting the month columns of `employee_year_totals` (a scan of the
+year's rows: slower, not a hot path); for a subtree, the rows of the subtree's organisations
+through the primary key, which leads with `org_code` (for months and quarters read once and
+ranked by the service).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.scope import MAX_DEPTH
@@ -22,6 +23,7 @@ from leko_kit.tables import ReplicatedOrganisation
 from leko_sickleave.kpis import MonthAbsence, MonthStaffing
 from leko_sickleave.models import (
     AbsenceTotals,
+    EmployeeYearDistribution,
     EmployeeYearTotals,
     OpenSpellStarts,
     Staffing,
@@ -147,6 +149,8 @@ class StatisticsRepository:
     ) -> int:
         """The absence (day units) of the `k` most absent employees in `months` (of one year)
         of `organisations`, or of the whole country when None."""
+        if organisations is None and len(months) == 12:
+            return await self._national_top_units(months[0] // 100, cause, k)
         units = _employee_units(months).label("units")
         ranked = select(units).where(
             EmployeeYearTotals.year == months[0] // 100, EmployeeYearTotals.cause == cause
@@ -155,6 +159,29 @@ class StatisticsRepository:
             ranked = ranked.where(EmployeeYearTotals.org_code.in_(organisations))
         top = ranked.order_by(units.desc()).limit(k).subquery()
         return int(await self.session.scalar(select(func.coalesce(func.sum(top.c.units), 0))) or 0)
+
+    async def _national_top_units(self, year: int, cause: str, k: int) -> int:
+        """The yearly absence of the country's `k` most absent employees, from the
+        distribution: every total down to the one the k-th employee has, that last one only
+        as many times as needed to make k."""
+        counts = EmployeeYearDistribution
+        ranked = (
+            select(
+                counts.day_units,
+                counts.employees,
+                func.sum(counts.employees)
+                .over(order_by=counts.day_units.desc(), rows=(None, 0))
+                .label("running"),
+            )
+            .where(counts.year == year, counts.cause == cause, counts.employees > 0)
+            .subquery()
+        )
+        before = ranked.c.running - ranked.c.employees  # employees with a larger total
+        taken = case((ranked.c.running > k, k - before), else_=ranked.c.employees)
+        total = select(
+            func.coalesce(func.sum(cast(ranked.c.day_units, BigInteger) * taken), 0)
+        ).where(before < k)
+        return int(await self.session.scalar(total) or 0)
 
     async def units(
         self,
