@@ -4,8 +4,10 @@ kind of bad input, each proving that nothing was stored."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +27,7 @@ from sqlalchemy import select
 
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
-from leko_sickleave.absences import formats, service
+from leko_sickleave.absences import contributions, formats, service
 from leko_sickleave.models import Spell
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +45,10 @@ async def spells(database: Database) -> dict[str, Spell]:
 async def assert_nothing_stored(database: Database) -> None:
     assert await spell_count(database) == 0
     assert not any((await stored(database)).values())
+
+
+def files_in(directory: Path) -> list[Path]:
+    return list(directory.iterdir())
 
 
 def ndjson(records: list[dict[str, Any]]) -> bytes:
@@ -157,6 +163,52 @@ async def test_csv_is_streamed_in_pieces_split_anywhere(
     assert response.json()["created"] == 100
     assert (await spells(database))["r-99"].job_group == "pædagogmedhjælper"
     await assert_exact(database)
+
+
+async def test_per_employee_sums_spilled_to_files_stay_exact_and_leave_no_files(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A batch with more employees than the service holds in memory spills their sums to
+    local files in parts; the aggregates are the same, and no file outlives the request,
+    whether it stores the batch or refuses it."""
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 7)
+    monkeypatch.setattr(contributions, "EMPLOYEE_ROWS_HELD", 3)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    batch = [
+        record(
+            number,
+            employee_ref=f"e-{number % 11}",
+            org_code=("kbh-skole", "kbh-dagtilbud", "k101")[number % 3],
+            cause=("own_sickness", "child_sickness")[number % 2],
+            start_date=f"2025-{1 + number % 12:02d}-{1 + number % 27:02d}",
+            end_date=None if number % 13 == 0 else f"2025-{1 + number % 12:02d}-28",
+            fraction=(1, 0.5)[number % 2],
+        )
+        for number in range(80)
+    ]
+    response = await post_body(client, internal_keys, as_csv(batch), CSV)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 80
+    await assert_exact(database)
+    assert files_in(tmp_path) == []
+
+    corrected = [
+        item | {"fraction": 0.25} if item["cause"] == "own_sickness" else item for item in batch
+    ]
+    response = await post_body(client, internal_keys, as_csv(corrected), CSV)
+    assert response.json() == {"created": 0, "updated": 40, "unchanged": 40}
+    await assert_exact(database)
+    assert files_in(tmp_path) == []
+
+    refused = [*batch, record(99, end_date="2024-01-01")]  # ends before it starts
+    response = await post_body(client, internal_keys, as_csv(refused), CSV)
+    assert response.status_code == 422
+    await assert_exact(database)
+    assert files_in(tmp_path) == []
 
 
 async def test_plain_csv_rows_and_rows_to_parse_are_stored_alike(

@@ -96,7 +96,7 @@ class BulkWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.staged = 0  # records in `incoming`
-        self.employee_stagings = 0  # loads of per-employee deltas into their staging table
+        self.employees_staged = False  # per-employee deltas in their staging table
 
     async def _written(self, statement: str) -> int:
         """Run a statement; the number of rows it wrote."""
@@ -141,11 +141,12 @@ class BulkWriter:
         )
         self.staged += len(rows)
 
-    async def stage_employees(self, employees: pl.DataFrame) -> None:
-        """Load per-employee deltas (`Deltas.take_employees`) for `apply` to write."""
-        if not employees.is_empty():
-            await copy_frame(self.session, _EMPLOYEE_DELTAS.name, employees)
-            self.employee_stagings += 1
+    async def _stage_employees(self, deltas: Deltas) -> None:
+        """Load the per-employee deltas (each key once) for `_merge_employees`."""
+        for part in deltas.take_employees():
+            if not part.is_empty():
+                await copy_frame(self.session, _EMPLOYEE_DELTAS.name, part)
+                self.employees_staged = True
 
     async def repeated_keys(self) -> list[tuple[int, int]]:
         """(record index, index of the key's first record) of every record that repeats the
@@ -204,7 +205,7 @@ class BulkWriter:
         if stored:
             updated = await self._overwrite_changed()
             deltas.add(await self._stored_spells(), -1)
-        await self.stage_employees(deltas.take_employees())
+        await self._stage_employees(deltas)
         await self._merge_employees()
         await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
         return created, updated
@@ -261,20 +262,15 @@ class BulkWriter:
         totals come back from the insert and the update themselves, so the distribution costs
         no second look at the table.
         """
-        if not self.employee_stagings:
+        if not self.employees_staged:
             return
         key = " AND ".join(f"t.{c} = e.{c}" for c in EMPLOYEE_KEY)
-        staged = f"SELECT * FROM {_EMPLOYEE_DELTAS.name}"  # noqa: S608
-        if self.employee_stagings > 1:  # an employee's deltas may come in several loads
-            staged = f"""SELECT {", ".join(EMPLOYEE_KEY)},
-                    {", ".join(f"sum({c})::integer AS {c}" for c in EMPLOYEE_VALUES)}
-                FROM {_EMPLOYEE_DELTAS.name} GROUP BY {", ".join(EMPLOYEE_KEY)}"""  # noqa: S608
         await self.session.execute(text("SET LOCAL jit = off"))
         await self.session.execute(text("SET LOCAL enable_nestloop = off"))
         await self.session.execute(
             text(
                 f"""
-        WITH employees AS MATERIALIZED ({staged}),
+        WITH employees AS MATERIALIZED (SELECT * FROM {_EMPLOYEE_DELTAS.name}),
         inserted AS (
             INSERT INTO employee_year_totals ({", ".join((*EMPLOYEE_KEY, *EMPLOYEE_VALUES))})
             SELECT * FROM employees e

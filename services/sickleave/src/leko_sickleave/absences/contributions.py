@@ -31,9 +31,12 @@ on the service's core while PostgreSQL stores the spells on its own.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -73,6 +76,11 @@ _READ_TYPES: dict[str, Any] = {
 }
 # Pending deltas are added up once at least this many rows have come together.
 _COMPACT_ROWS = 20_000
+# Per-employee sums held in memory before they go to local files (see `_SpilledSums`): about
+# 1 MB per thousand while they are added up.
+EMPLOYEE_ROWS_HELD = 20_000
+# The key ranges (by hash) per-employee sums are spilled in and added up one at a time.
+SPILL_PARTS = 16
 _TOTAL_KEY = ("org_code", "month", "cause")
 _TOTAL_VALUES = ("day_units", "spells", *BUCKET_COLUMNS)
 _OPEN_KEY = ("org_code", "cause", "start_date")
@@ -215,6 +223,64 @@ class _Sums:
         return summed.select(*self.key, *self.values)
 
 
+class _SpilledSums:
+    """Per-key sums of any number of keys in bounded memory: whenever more than `held` rows
+    are pending they are added up and written to local files, split by a hash of the key into
+    `SPILL_PARTS` parts; `take` adds up one part at a time. (A million spells of 273,000
+    employees spill about 800,000 rows, 70 MB; PostgreSQL then receives each key once, not
+    the partial sums, which it took seconds to add up.)"""
+
+    def __init__(self, key: Sequence[str], values: Sequence[str], held: int) -> None:
+        self.key, self.values, self.held = list(key), list(values), held
+        self.pending = _Sums(key, values)
+        self.directory: Path | None = None
+        self.spills = 0
+
+    def append(self, frame: pl.DataFrame) -> None:
+        self.pending.append(frame)
+        if self.pending.rows > self.held:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="leko-sickleave-sums-"))
+        sums = self.pending.take().with_columns(part=pl.struct(self.key).hash() % SPILL_PARTS)
+        for (part,), rows in sums.partition_by("part", as_dict=True, include_key=False).items():
+            rows.write_ipc(self.directory / f"{part:02d}-{self.spills:06d}.arrow")
+        self.spills += 1
+
+    def take(self) -> Iterator[pl.DataFrame]:
+        """The sums that are not zero (key columns, then values), each key once, in parts
+        sorted by key; taking them empties the buffer and removes the files."""
+        if self.directory is None:
+            yield self.pending.take()
+            return
+        self._spill()
+        try:
+            for part in range(SPILL_PARTS):
+                files = sorted(self.directory.glob(f"{part:02d}-*.arrow"))
+                if not files:
+                    continue
+                summed = (
+                    pl.scan_ipc(files)
+                    .group_by(self.key)
+                    .agg(_sums(self.values))
+                    .filter(_any_nonzero(self.values))
+                    .sort(self.key)
+                    .select(*self.key, *self.values)
+                )
+                yield summed.collect()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the spilled files (a batch that ends early leaves none behind)."""
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+            self.spills = 0
+
+
 class Deltas:
     """Contributions added (+1) and withdrawn (−1), summed per aggregate key.
 
@@ -223,7 +289,7 @@ class Deltas:
     """
 
     def __init__(self) -> None:
-        self._employees = _Sums(EMPLOYEE_KEY, EMPLOYEE_VALUES)
+        self._employees = _SpilledSums(EMPLOYEE_KEY, EMPLOYEE_VALUES, EMPLOYEE_ROWS_HELD)
         self._totals = _Sums(_TOTAL_KEY, _TOTAL_VALUES)
         self._open_starts = _Sums(_OPEN_KEY, ("spells",))
 
@@ -322,15 +388,14 @@ class Deltas:
     def add_rows(self, rows: Sequence[SpellRow], sign: int) -> None:
         self.add(spell_frame(rows), sign)
 
-    @property
-    def pending_employees(self) -> int:
-        """Per-employee delta rows held (an upper bound on what `take_employees` returns)."""
-        return self._employees.rows
-
-    def take_employees(self) -> pl.DataFrame:
-        """The `employee_year_totals` deltas (key columns, then values) that are not zero;
-        taking them empties the buffer."""
+    def take_employees(self) -> Iterator[pl.DataFrame]:
+        """The `employee_year_totals` deltas (key columns, then values) that are not zero,
+        each key once, in parts; taking them empties the buffer."""
         return self._employees.take()
+
+    def close(self) -> None:
+        """Let go of what the deltas hold outside memory."""
+        self._employees.close()
 
     def take_totals(self) -> pl.DataFrame:
         """The `absence_totals` deltas of each organisation the spells were reported for (in

@@ -33,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Subquery
 
 from leko_kit.aggregates import is_postgres
 from leko_kit.db import Database
@@ -131,7 +130,6 @@ class SpellRepository:
     async def start_staging(self) -> None:
         for table in (incoming_spells, seen_spell_keys):
             await start_staging(self.session, table)
-        await start_deltas(self.session, _employees)
 
     async def stage(self, rows: Sequence[SpellRow], indexes: Sequence[int]) -> None:
         """Put a chunk's keys into `incoming_spells` (replacing the last) and note them."""
@@ -215,41 +213,28 @@ class SpellRepository:
             for table in _READ_AGGREGATES:
                 await self.session.execute(text(f"ANALYZE {table.name}"))
 
-    async def stage_employee_deltas(self, deltas: Deltas) -> None:
-        """Move the per-employee deltas held so far to their staging table; `finish` writes
-        them, once per employee."""
-        await append_deltas(self.session, _employees, deltas.take_employees())
-
-    async def finish(self, deltas: Deltas, tree: OrgTree) -> None:
-        """Write every aggregate delta of a batch."""
-        await self.stage_employee_deltas(deltas)
-        await self._merge_employee_deltas(summed=True)
-        await self.write_organisation_deltas(deltas, tree)
-
     async def write_deltas(self, deltas: Deltas, tree: OrgTree) -> None:
-        """Write the aggregate deltas of a single change."""
-        employees = deltas.take_employees()
-        if not employees.is_empty():
-            await start_deltas(self.session, _employees)
-            await append_deltas(self.session, _employees, employees)
-            await self._merge_employee_deltas(summed=False)
+        """Write every aggregate delta of a batch or a single change."""
+        await start_deltas(self.session, _employees)
+        for part in deltas.take_employees():
+            await append_deltas(self.session, _employees, part)
+        await self._merge_employee_deltas()
         await self.write_organisation_deltas(deltas, tree)
 
-    async def _merge_employee_deltas(self, *, summed: bool) -> None:
-        """Add the staged per-employee deltas to `employee_year_totals` (`summed`: a key may
-        be staged more than once) and move each employee they change in
-        `employee_year_distribution`: out of the count of their yearly total before the merge,
-        into that of their total after it (the bulk writer does the same in one statement)."""
+    async def _merge_employee_deltas(self) -> None:
+        """Add the staged per-employee deltas (each key once) to `employee_year_totals` and
+        move each employee they change in `employee_year_distribution`: out of the count of
+        their yearly total before the merge, into that of their total after it (the bulk
+        writer does the same in one statement)."""
         staged = delta_table(_employees)
-        keys = select(*(staged.c[name] for name in EMPLOYEE_KEY)).distinct().subquery()
         await start_deltas(self.session, _distribution)
-        await self._count_yearly_totals(keys, -1)
-        await merge_deltas(self.session, _employees, summed=summed)
-        await self._count_yearly_totals(keys, 1)
+        await self._count_yearly_totals(staged, -1)
+        await merge_deltas(self.session, _employees, summed=False)
+        await self._count_yearly_totals(staged, 1)
         await merge_deltas(self.session, _distribution)
 
-    async def _count_yearly_totals(self, keys: Subquery, sign: int) -> None:
-        """Stage `sign` once per nonzero yearly total of the employees `keys` name."""
+    async def _count_yearly_totals(self, keys: Table, sign: int) -> None:
+        """Stage `sign` once per nonzero yearly total of the employees `keys` names."""
         totals = _employees.c
         await self.session.execute(
             delta_table(_distribution)

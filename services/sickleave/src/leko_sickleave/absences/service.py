@@ -14,9 +14,9 @@ service does little per-record work in Python. SQLite stores chunk by chunk (`_R
 Either way the service adds up each chunk's contributions to the aggregates, column-wise
 (`leko_sickleave.absences.contributions`), while the database stores the previous chunk, and
 records the canonical check does not recognise are checked by `parse_record`, the one
-definition of a valid record. Per-employee sums go to a staging table in the database whenever
-`EMPLOYEE_DELTAS_HELD` have come together, so the service's memory does not grow with the
-number of employees in a batch.
+definition of a valid record. Per-employee sums go to local files whenever enough have come
+together (`leko_sickleave.absences.contributions`), so the service's memory does not grow with
+the number of employees in a batch, and the database receives each employee's sum once.
 
 The cyclic garbage collector is paused while a batch runs: the per-chunk tuples and
 dictionaries hold no cycles, and collecting them over and over cost about 40% of the service's
@@ -47,10 +47,6 @@ from leko_sickleave.organisations import OrgTree
 from leko_sickleave.schemas import BatchResult
 
 ERROR_LIMIT = 1_000
-# Per-employee delta rows held in the service before they go to a staging table in the
-# database (measured: holding fewer costs the database more rows to add up at the end, holding
-# more costs the service memory, about 1 MB per thousand).
-EMPLOYEE_DELTAS_HELD = 20_000
 # A batch writing this many spells refreshes the planner's statistics of the aggregates.
 ANALYZE_AFTER_SPELLS = 50_000
 _KNOWN, _UNKNOWN, _OUTSIDE = 0, 1, 2
@@ -195,8 +191,6 @@ class _RowBatch(_Batch):
         self.unchanged += len(rows) - len(new) - len(changed)
         await repository.insert(new)
         await repository.update(changed)
-        if self.deltas.pending_employees > EMPLOYEE_DELTAS_HELD:
-            await repository.stage_employee_deltas(self.deltas)
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         await self.repository.start_staging()
@@ -217,7 +211,7 @@ class _RowBatch(_Batch):
                 with contextlib.suppress(Exception):
                     await storing
         self._report_repeated(await self.repository.repeated_keys())
-        await self.repository.finish(self.deltas, self.tree)
+        await self.repository.write_deltas(self.deltas, self.tree)
         return BatchResult(created=self.created, updated=self.updated, unchanged=self.unchanged)
 
 
@@ -308,8 +302,6 @@ class _BulkBatch(_Batch):
             await self.writer.copy_text(staged.data, staged.columns, staged.first_index)
         else:
             await self.writer.copy_rows(staged.rows, staged.indexes)
-        if self.deltas.pending_employees > EMPLOYEE_DELTAS_HELD:
-            await self.writer.stage_employees(self.deltas.take_employees())
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         writer = self.writer
@@ -347,7 +339,7 @@ async def ingest(
     await repository.lock_writes()
     tree = await OrgTree.load(session)
     batch = (_BulkBatch if is_postgres(session) else _RowBatch)(session, tree, principal)
-    with _gc_paused():
+    with _gc_paused(), contextlib.closing(batch.deltas):
         result = await batch.run(chunks)
     if is_large(result):
         await repository.refresh_planner_statistics()
