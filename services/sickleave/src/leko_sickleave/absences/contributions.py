@@ -79,7 +79,8 @@ _COMPACT_ROWS = 20_000
 # Per-employee sums held in memory before they go to local files (see `_SpilledSums`): about
 # 1 MB per thousand while they are added up.
 EMPLOYEE_ROWS_HELD = 20_000
-# The key ranges (by hash) per-employee sums are spilled in and added up one at a time.
+# The parts (by a hash of the employee reference) per-employee sums are spilled in and added
+# up one at a time.
 SPILL_PARTS = 16
 _TOTAL_KEY = ("org_code", "month", "cause")
 _TOTAL_VALUES = ("day_units", "spells", *BUCKET_COLUMNS)
@@ -225,13 +226,16 @@ class _Sums:
 
 class _SpilledSums:
     """Per-key sums of any number of keys in bounded memory: whenever more than `held` rows
-    are pending they are added up and written to local files, split by a hash of the key into
-    `SPILL_PARTS` parts; `take` adds up one part at a time. (A million spells of 273,000
-    employees spill about 800,000 rows, 70 MB; PostgreSQL then receives each key once, not
-    the partial sums, which it took seconds to add up.)"""
+    are pending they are added up and written to local files, split into `SPILL_PARTS` parts
+    by a hash of the `part_by` column (a plain string, so that a key lands in the same part
+    whichever frame it came in); `take` adds up one part at a time. A million spells of
+    273,000 employees spill about 800,000 rows; PostgreSQL then receives each key once rather
+    than the partial sums, which had taken it seconds to add up."""
 
-    def __init__(self, key: Sequence[str], values: Sequence[str], held: int) -> None:
-        self.key, self.values, self.held = list(key), list(values), held
+    def __init__(
+        self, key: Sequence[str], values: Sequence[str], *, part_by: str, held: int
+    ) -> None:
+        self.key, self.values, self.part_by, self.held = list(key), list(values), part_by, held
         self.pending = _Sums(key, values)
         self.directory: Path | None = None
         self.spills = 0
@@ -244,7 +248,7 @@ class _SpilledSums:
     def _spill(self) -> None:
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="leko-sickleave-sums-"))
-        sums = self.pending.take().with_columns(part=pl.struct(self.key).hash() % SPILL_PARTS)
+        sums = self.pending.take().with_columns(part=pl.col(self.part_by).hash() % SPILL_PARTS)
         for (part,), rows in sums.partition_by("part", as_dict=True, include_key=False).items():
             rows.write_ipc(self.directory / f"{part:02d}-{self.spills:06d}.arrow")
         self.spills += 1
@@ -289,7 +293,9 @@ class Deltas:
     """
 
     def __init__(self) -> None:
-        self._employees = _SpilledSums(EMPLOYEE_KEY, EMPLOYEE_VALUES, EMPLOYEE_ROWS_HELD)
+        self._employees = _SpilledSums(
+            EMPLOYEE_KEY, EMPLOYEE_VALUES, part_by="employee_ref", held=EMPLOYEE_ROWS_HELD
+        )
         self._totals = _Sums(_TOTAL_KEY, _TOTAL_VALUES)
         self._open_starts = _Sums(_OPEN_KEY, ("spells",))
 
