@@ -10,12 +10,24 @@ ranked by the service).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Row, Select, case, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.scope import MAX_DEPTH
@@ -60,6 +72,27 @@ _MONTH_ABSENCE = (
 )
 
 
+# The aggregates of many organisations at once (`units`), built once and given their values
+# per request: rebuilding them and keying them for the cache cost a benchmark request several
+# milliseconds for its hundred codes.
+_UNITS_ABSENCE = select(AbsenceTotals.node, *_MONTH_ABSENCE).where(
+    AbsenceTotals.node.in_(bindparam("codes", expanding=True)),
+    AbsenceTotals.cause == bindparam("cause"),
+    AbsenceTotals.month.between(bindparam("first"), bindparam("last")),
+)
+_UNITS_STAFFING = select(
+    StaffingTotals.node,
+    StaffingTotals.month,
+    StaffingTotals.employees,
+    StaffingTotals.fte_units,
+    StaffingTotals.agreed_hours_units,
+).where(
+    StaffingTotals.node.in_(bindparam("codes", expanding=True)),
+    StaffingTotals.month.between(bindparam("first"), bindparam("last")),
+    StaffingTotals.reports > 0,
+)
+
+
 def _employee_units(months: tuple[int, ...]) -> ColumnElement[Any]:
     """The per-employee absence of a period within one year: the year's total or the sum of
     its month columns."""
@@ -75,11 +108,13 @@ class StatisticsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _rows(self, statement: Select[*tuple[Any, ...]]) -> Sequence[Row[*tuple[Any, ...]]]:
+    async def _rows(
+        self, statement: Select[*tuple[Any, ...]], parameters: dict[str, Any] | None = None
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of a query of plain columns, read through Core: the ORM's result
         processing doubled the cost of the few thousand aggregate rows a benchmark reads."""
         connection = await self.session.connection()
-        return (await connection.execute(statement)).all()
+        return (await connection.execute(statement, parameters or {})).all()
 
     async def absence(
         self, node: str, cause: str, first: int, last: int
@@ -215,31 +250,14 @@ class StatisticsRepository:
         # The codes first, then the aggregates by key: joined with the replica, PostgreSQL
         # scans every aggregate row of the period (four times slower at a million spells).
         codes = list(await self.session.scalars(select(org.code).where(*chosen)))
-        totals, staffing = AbsenceTotals, StaffingTotals
-        found: dict[str, Unit] = {}
-        absence_rows = await self._rows(
-            select(totals.node, *_MONTH_ABSENCE).where(
-                totals.node.in_(codes), totals.cause == cause, totals.month.between(first, last)
-            )
-        )
+        found: defaultdict[str, Unit] = defaultdict(lambda: Unit({}, {}))
+        period = {"codes": codes, "first": first, "last": last}
+        absence_rows = await self._rows(_UNITS_ABSENCE, period | {"cause": cause})
         for node, month, units, spells, b1, b2, b3, b4 in absence_rows:
-            unit = found.setdefault(node, Unit({}, {}))
-            unit.absence[month] = MonthAbsence(units, spells, (b1, b2, b3, b4))
-        staffing_rows = await self._rows(
-            select(
-                staffing.node,
-                staffing.month,
-                staffing.employees,
-                staffing.fte_units,
-                staffing.agreed_hours_units,
-            ).where(
-                staffing.node.in_(codes), staffing.month.between(first, last), staffing.reports > 0
-            )
-        )
-        for node, month, employees, fte, hours in staffing_rows:
-            unit = found.setdefault(node, Unit({}, {}))
-            unit.staffing[month] = MonthStaffing(employees, fte, hours)
-        return found
+            found[node].absence[month] = MonthAbsence(units, spells, (b1, b2, b3, b4))
+        for node, month, employees, fte, hours in await self._rows(_UNITS_STAFFING, period):
+            found[node].staffing[month] = MonthStaffing(employees, fte, hours)
+        return dict(found)
 
     async def organisations(self, codes: Iterable[str]) -> dict[str, ReplicatedOrganisation]:
         """The replica's records of `codes`."""
