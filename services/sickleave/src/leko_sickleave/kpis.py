@@ -37,7 +37,7 @@ class Kpi(StrEnum):
 
 class MonthAbsence(NamedTuple):
     """A unit's absence aggregates of one month (named tuples: a benchmark builds thousands
-    per request, and a tuple costs a third of a frozen dataclass to make)."""
+    per request, and a tuple costs half as much as a frozen dataclass to make)."""
 
     day_units: int
     spells: int

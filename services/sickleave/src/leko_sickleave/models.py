@@ -50,8 +50,8 @@ class Spell(Base):
 
     The key leads with `source_record_id`: payroll systems number their records in increasing
     order, so a batch of new spells appends at the right edge of the index instead of descending
-    to one of several insertion points per source system (measured: inserting a million spells
-    cost 4.2 s against 6.6 s).
+    to one of several insertion points per source system (measured, with the byte-wise
+    comparison of `identifier`: inserting a million spells cost 4.2 s against 6.6 s).
     """
 
     __tablename__ = "absence_spells"
@@ -154,12 +154,13 @@ class EmployeeYearTotals(Base):
 class EmployeeYearDistribution(Base):
     """How many employees (`employees`) have a yearly total of `day_units` for a cause
     (fordeling): the national "5% most absent" of a year is the sum of the largest totals, read
-    from here in a few hundred rows rather than by ranking 820,000 employees. Every write of
+    from here in one row per distinct total (some hundreds in the benchmark's year) rather than
+    by ranking 820,000 employees. Every write of
     `employee_year_totals` moves each changed employee from the count of their old total to
     that of the new one; a total of zero is not counted.
 
     It replaces an index on `(year, cause, day_units)` whose upkeep cost a million-spell batch
-    more than a second.
+    about a second.
     """
 
     __tablename__ = "employee_year_distribution"

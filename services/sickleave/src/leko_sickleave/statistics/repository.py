@@ -1,11 +1,11 @@
 """Every query of the statistics: reads of the write-time aggregates, O(months) per request.
 
 The "5% most absent" ranking: for the whole country and a year, the sum of the largest yearly
-totals in `employee_year_distribution` (a few hundred rows, whatever the number of employees);
-for a month or quarter, by sorting the month columns of `employee_year_totals` (a scan of the
-year's rows: slower, not a hot path); for a subtree, the rows of the subtree's organisations
-through the primary key, which leads with `org_code` (for months and quarters read once and
-ranked by the service).
+totals in `employee_year_distribution` (one row per distinct total, whatever the number of
+employees); for a month or quarter, by sorting the month columns of `employee_year_totals` (a
+scan of the year's rows: slower, not a hot path); for a subtree, the rows of the subtree's
+organisations through the primary key, which leads with `org_code` (for months and quarters
+read once and ranked by the service).
 """
 
 from __future__ import annotations
