@@ -169,9 +169,9 @@ async def add_lineage_deltas(
     await merge_deltas(session, table, lineages=True)
 
 
-async def add_deltas(session: AsyncSession, table: Table, rows: Rows) -> None:
+async def add_deltas(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
     """Add `rows` of deltas (one per key) to `table` at once."""
-    if len(rows):
+    if rows:
         await start_deltas(session, table)
         await append_deltas(session, table, rows)
         await merge_deltas(session, table, summed=False)

@@ -96,7 +96,6 @@ class BulkWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.staged = 0  # records in `incoming`
-        self.employees_staged = False  # per-employee deltas in their staging table
 
     async def _written(self, statement: str) -> int:
         """Run a statement; the number of rows it wrote."""
@@ -141,12 +140,15 @@ class BulkWriter:
         )
         self.staged += len(rows)
 
-    async def _stage_employees(self, deltas: Deltas) -> None:
-        """Load the per-employee deltas (each key once) for `_merge_employees`."""
+    async def _stage_employees(self, deltas: Deltas) -> bool:
+        """Load the per-employee deltas (each key once, none all zero) for `_merge_employees`;
+        whether there were any."""
+        staged = False
         for part in deltas.take_employees():
             if not part.is_empty():
                 await copy_frame(self.session, _EMPLOYEE_DELTAS.name, part)
-                self.employees_staged = True
+                staged = True
+        return staged
 
     async def repeated_keys(self) -> list[tuple[int, int]]:
         """(record index, index of the key's first record) of every record that repeats the
@@ -205,8 +207,8 @@ class BulkWriter:
         if stored:
             updated = await self._overwrite_changed()
             deltas.add(await self._stored_spells(), -1)
-        await self._stage_employees(deltas)
-        await self._merge_employees()
+        if await self._stage_employees(deltas):
+            await self._merge_employees()
         await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
         return created, updated
 
@@ -262,8 +264,6 @@ class BulkWriter:
         totals come back from the insert and the update themselves, so the distribution costs
         no second look at the table.
         """
-        if not self.employees_staged:
-            return
         key = " AND ".join(f"t.{c} = e.{c}" for c in EMPLOYEE_KEY)
         await self.session.execute(text("SET LOCAL jit = off"))
         await self.session.execute(text("SET LOCAL enable_nestloop = off"))
@@ -274,8 +274,7 @@ class BulkWriter:
         inserted AS (
             INSERT INTO employee_year_totals ({", ".join((*EMPLOYEE_KEY, *EMPLOYEE_VALUES))})
             SELECT * FROM employees e
-            WHERE ({" OR ".join(f"e.{c} <> 0" for c in EMPLOYEE_VALUES)})
-                AND NOT EXISTS (SELECT FROM employee_year_totals t WHERE {key})
+            WHERE NOT EXISTS (SELECT FROM employee_year_totals t WHERE {key})
             RETURNING year, cause, day_units),
         updated AS (
             UPDATE employee_year_totals t

@@ -235,8 +235,8 @@ class _SpilledSums:
     def __init__(
         self, key: Sequence[str], values: Sequence[str], *, part_by: str, held: int
     ) -> None:
-        self.key, self.values, self.part_by, self.held = list(key), list(values), part_by, held
         self.pending = _Sums(key, values)
+        self.part_by, self.held = part_by, held
         self.directory: Path | None = None
         self.spills = 0
 
@@ -265,13 +265,14 @@ class _SpilledSums:
                 files = sorted(self.directory.glob(f"{part:02d}-*.arrow"))
                 if not files:
                     continue
+                key, values = self.pending.key, self.pending.values
                 summed = (
                     pl.scan_ipc(files)
-                    .group_by(self.key)
-                    .agg(_sums(self.values))
-                    .filter(_any_nonzero(self.values))
-                    .sort(self.key)
-                    .select(*self.key, *self.values)
+                    .group_by(key)
+                    .agg(_sums(values))
+                    .filter(_any_nonzero(values))
+                    .sort(key)
+                    .select(*key, *values)
                 )
                 yield summed.collect()
         finally:
