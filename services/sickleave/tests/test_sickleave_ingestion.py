@@ -23,11 +23,13 @@ from sickleave_factories import (
     spell_count,
 )
 from sickleave_reference import assert_exact, stored
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
 from leko_sickleave.absences import contributions, formats, service
+from leko_sickleave.absences.bulk import BulkWriter
+from leko_sickleave.absences.schemas import FIELDS
 from leko_sickleave.models import Spell
 
 pytestmark = pytest.mark.anyio
@@ -400,6 +402,107 @@ async def test_a_repeated_natural_key_is_refused_within_and_across_chunks(
     ]
     assert errors[1]["message"].endswith("record 4")
     await assert_nothing_stored(database)
+
+
+def stored_rows(stored_spells: dict[str, Spell]) -> dict[str, tuple[object, ...]]:
+    return {
+        key: tuple(getattr(spell, column.key) for column in Spell.__table__.columns)
+        for key, spell in stored_spells.items()
+    }
+
+
+# Record numbers of a batch sent in chunks of two, and the (repeat, first) record indexes.
+REPEATS_ACROSS_CHUNKS = [
+    # r-10 and r-11 are all new, stored at once; r-10 comes again in the second chunk.
+    pytest.param([10, 11, 12, 10], [(3, 0)], id="new"),
+    pytest.param([3, 20, 3], [(2, 0)], id="stored"),
+    # r-30 shares a chunk with a stored spell, so it is stored after a lookup of its key.
+    pytest.param([3, 30, 31, 30], [(3, 1)], id="new-after-a-lookup"),
+]
+
+
+@pytest.mark.parametrize(("numbers", "repeats"), REPEATS_ACROSS_CHUNKS)
+async def test_a_key_repeated_in_a_later_chunk_is_refused_whether_new_or_stored(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    numbers: list[int],
+    repeats: list[tuple[int, int]],
+) -> None:
+    """Rows arriving one at a time make chunks of two, each stored before the next arrives. A
+    key that comes again in a later chunk, whether this batch or an earlier one stored it, is
+    a 422 naming each repeat and the record it repeats, and the batch changes nothing."""
+    first = await post_body(client, internal_keys, as_csv(record(n) for n in range(6)), CSV)
+    assert first.status_code == 200, first.text
+    before = stored_rows(await spells(database))
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 2)
+    body = as_csv(record(number, fraction=0.5) for number in numbers)
+
+    async def one_line_at_a_time() -> AsyncIterator[bytes]:
+        for line in body.splitlines(keepends=True):
+            yield line
+
+    response = await post_body(client, internal_keys, one_line_at_a_time(), CSV)
+    assert response.status_code == 422, response.text
+    assert [(error["loc"][2], error["message"]) for error in response.json()["errors"]] == [
+        (index, f"repeats the source_system and source_record_id of record {first}")
+        for index, first in repeats
+    ]
+    assert stored_rows(await spells(database)) == before
+    await assert_exact(database)
+
+
+async def test_a_stored_spell_carrying_the_batch_transaction_id_is_no_repeat(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    database_backend: str,
+) -> None:
+    """Transaction ids wrap around, so a spell stored long ago may carry the id of the batch
+    that finds it; the bulk writer confirms a repeat against the batch's own records."""
+    if database_backend == "sqlite":
+        pytest.skip("the bulk writer runs on PostgreSQL only")
+    response = await post_body(client, internal_keys, as_csv([record(3)]), CSV)
+    assert response.status_code == 200, response.text
+    async with database.session() as session:
+        writer = BulkWriter(session)
+        await writer.start()
+        # As if this batch's id had come round to the one the stored spell carries.
+        writer._xid = await session.scalar(
+            text("SELECT xmin::text FROM absence_spells WHERE source_record_id = 'r-3'")
+        )
+        line = as_csv([record(3, fraction=0.5)]).split(b"\n", 1)[1]
+        await writer.copy_text(line, FIELDS, 0)
+        await writer.store(0, 0, ("r-3", "r-3"))
+        assert (writer.repeated, writer.created, writer.found) == (False, 0, 1)
+
+
+async def test_a_chunk_is_stored_whole_wherever_its_rows_were_written(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    database_backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bulk writer reads a chunk back from the pages its `COPY` wrote to, and from the
+    pages before for rows that went to space left free there: here every row is before."""
+    if database_backend == "sqlite":
+        pytest.skip("the bulk writer runs on PostgreSQL only")
+
+    async def beyond_the_table(writer: BulkWriter) -> None:
+        writer._page = 1_000_000
+
+    monkeypatch.setattr(BulkWriter, "_note_page", beyond_the_table)
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 2)
+    batch = [record(number) for number in range(5)]
+    response = await post_records(client, internal_keys, batch)
+    assert response.json() == {"created": 5, "updated": 0, "unchanged": 0}
+    corrected = [*batch[:4], record(4, fraction=0.5), record(5)]
+    response = await post_records(client, internal_keys, corrected)
+    assert response.json() == {"created": 1, "updated": 1, "unchanged": 4}
+    assert (await spells(database))["r-4"].fraction_units == 5_000
+    await assert_exact(database)
 
 
 async def test_every_bad_record_is_listed_up_to_a_limit(

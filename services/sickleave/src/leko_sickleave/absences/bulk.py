@@ -1,17 +1,25 @@
-"""Storing a batch of spells on PostgreSQL set-based: staged by `COPY`, applied in a few
-statements.
+"""Storing a batch of spells on PostgreSQL set-based: staged by `COPY`, stored chunk by chunk.
 
 A batch is staged in the temporary table `incoming`: plain CSV rows as text straight from the
 request body (`COPY ... (FORMAT csv)`, numbered by a sequence), other records as the checked
-values (binary `COPY`, with their record numbers). The service adds up the contributions of
-every staged record while the upload goes on (`leko_sickleave.absences.contributions`, on its
-own core while PostgreSQL parses the rows on its). When the whole batch is in, `apply`
+values (binary `COPY`, with their record numbers). Each staged chunk is stored at once, while
+the service reads and checks the next one (`store`):
 
-1. reads the stored versions of the batch's keys (`batch_stored`);
-2. inserts the new spells; a key repeated in the request fails the primary key, and then the
-   repeated records are looked up for the 422;
-3. overwrites the changed ones (`batch_changed`);
-4. withdraws the contributions of the stored versions (of unchanged spells too: their new
+- a chunk whose record ids lie in a range that holds no stored spell is all new: it is
+  inserted as it is, with no lookup of its keys (a first upload, or new spells numbered above
+  the stored ones, as payroll systems number them);
+- otherwise its keys are looked up: the stored versions of the ones found are kept in
+  `batch_stored`, the others inserted.
+
+A key repeated in the request makes the batch a 422 (see `repeated_keys`). The service checks
+each chunk's own keys; a key repeated across chunks is found by the lookup: the spell it finds
+was inserted by this transaction (its `xmin`), which the records in `incoming` then confirm.
+
+The service adds up the contributions of every staged record while the upload goes on
+(`leko_sickleave.absences.contributions`). When the whole batch is in, `apply`
+
+1. overwrites the spells that changed (`batch_changed`);
+2. withdraws the contributions of the stored versions (of unchanged spells too: their new
    versions were added, so the two cancel) and writes the summed deltas to every aggregate.
 
 Every aggregate table is written only by absence writers (and the reorganisation), all under
@@ -29,7 +37,6 @@ from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import CursorResult, Table, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.db import driver_connection
@@ -88,6 +95,44 @@ _CREATE = [
     "CREATE TEMPORARY TABLE IF NOT EXISTS batch_changed (record_index bigint PRIMARY KEY)",
 ]
 _STAGING = ("incoming", "batch_stored", "batch_changed")
+_KEYS = "s.source_system = c.source_system AND s.source_record_id = c.source_record_id"
+# A chunk's records, read from the pages its `COPY` wrote to (`{pages}` is `>=`), or from the
+# pages before (`<`), where a few may have gone to free space the table had left: a scan of
+# the new pages costs less than keeping an index of the record numbers (about 1.8 s of a
+# million-spell batch).
+_CHUNK = """SELECT * FROM incoming WHERE ctid {pages} format('(%s,0)', CAST(:page AS integer))::tid
+    AND record_index BETWEEN :first AND :last"""
+# Whether any stored spell has a record id from `:low` to `:high` (the key leads with the
+# record id, so this is one probe of the primary key).
+_OVERLAPS = """SELECT EXISTS (SELECT FROM absence_spells
+    WHERE source_record_id BETWEEN :low AND :high)"""
+# Each gives: the chunk's records read, spells created, the transaction id they carry (as
+# text), keys found stored, and of those, how many carry `:xid` (inserted by this batch: a key
+# repeated across chunks).
+_INSERT_ALL = f"""WITH created AS (
+    INSERT INTO absence_spells ({", ".join(_SPELL_COLUMNS)}) SELECT {", ".join(_SPELL_COLUMNS)}
+    FROM ({_CHUNK}) c RETURNING xmin)
+    SELECT count(*), count(*), min(xmin::text), 0, 0 FROM created"""  # noqa: S608
+_INSERT_NEW = f"""WITH chunk AS MATERIALIZED ({_CHUNK}),
+    matched AS MATERIALIZED (
+        SELECT c.record_index, {", ".join(f"s.{c}" for c in _SPELL_COLUMNS)},
+            (s.xmin::text = :xid) IS TRUE AS ours
+        FROM chunk c JOIN absence_spells s ON {_KEYS}),
+    kept AS (INSERT INTO batch_stored
+        SELECT record_index, {", ".join(_SPELL_COLUMNS)} FROM matched),
+    created AS (
+        INSERT INTO absence_spells ({", ".join(_SPELL_COLUMNS)})
+        SELECT {", ".join(_SPELL_COLUMNS)} FROM chunk c
+        WHERE NOT EXISTS (SELECT FROM matched m WHERE m.record_index = c.record_index)
+        RETURNING xmin)
+    SELECT (SELECT count(*) FROM chunk), (SELECT count(*) FROM created),
+        (SELECT min(xmin::text) FROM created),
+        (SELECT count(*) FROM matched), (SELECT count(*) FROM matched WHERE ours)"""  # noqa: S608
+# Whether a key of the chunk's found spells comes earlier in the batch.
+_REPEATS_EARLIER = """SELECT EXISTS (SELECT FROM batch_stored s JOIN incoming c
+    ON s.source_system = c.source_system AND s.source_record_id = c.source_record_id
+        AND c.record_index < s.record_index
+    WHERE s.record_index BETWEEN :first AND :last)"""
 
 
 class BulkWriter:
@@ -96,6 +141,11 @@ class BulkWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.staged = 0  # records in `incoming`
+        self.created = 0  # spells inserted
+        self.found = 0  # records whose key was stored (in `batch_stored`)
+        self.repeated = False  # a key repeated in the batch was found: nothing more is stored
+        self._xid: str | None = None  # the transaction id the batch's new spells carry
+        self._page = 0  # where the last chunk's `COPY` began to write
 
     async def _written(self, statement: str) -> int:
         """Run a statement; the number of rows it wrote."""
@@ -109,12 +159,22 @@ class BulkWriter:
         await self.session.execute(text(f"TRUNCATE {', '.join(_STAGING)}"))
         await start_deltas(self.session, _EMPLOYEES)
 
+    async def _note_page(self) -> None:
+        """Note the last page of `incoming`, where the next `COPY` begins to write."""
+        self._page = await self.session.scalar(
+            text(
+                """SELECT greatest(pg_relation_size('incoming')
+                    / current_setting('block_size')::integer - 1, 0)"""
+            )
+        )
+
     async def copy_text(self, data: bytes, columns: Sequence[str], first_index: int) -> None:
         """Stage plain CSV rows (whole lines, in `columns` order, UTF-8) numbered from
         `first_index`."""
         await self.session.execute(
             text("SELECT setval('incoming_record_index', :first, false)"), {"first": first_index}
         )
+        await self._note_page()
 
         async def pieces() -> AsyncIterator[bytes]:
             view = memoryview(data)
@@ -129,6 +189,7 @@ class BulkWriter:
         """Stage checked spells with their record numbers."""
         if not rows:
             return
+        await self._note_page()
         driver = await driver_connection(self.session)
         await driver.copy_records_to_table(
             "incoming",
@@ -166,21 +227,53 @@ class BulkWriter:
         )
         return [(int(index), int(first)) for index, first in rows]
 
+    async def store(self, first: int, last: int, record_ids: tuple[str, str]) -> None:
+        """Store the staged records `first`..`last` (a chunk whose own keys differ, with record
+        ids from `record_ids[0]` to `record_ids[1]`): insert the new spells, keep the stored
+        versions of the others in `batch_stored`. A key that an earlier record of the batch
+        has sets `repeated` instead.
+
+        The lowest and highest record id come from the service: Python and Polars compare
+        strings by code point, which is the byte order of UTF-8 and so the order of the
+        collation "C" the key is compared in.
+
+        No savepoint is opened while a batch is stored, so every spell it inserts carries the
+        one transaction id seen on the first insert. A stored spell can carry the same id by
+        coincidence only (ids wrap around after four billion), so a match is confirmed against
+        `incoming` before the batch is refused.
+        """
+        low, high = record_ids
+        overlaps = await self.session.scalar(text(_OVERLAPS), {"low": low, "high": high})
+        bounds = {"first": first, "last": last}
+        statement = _INSERT_NEW if overlaps else _INSERT_ALL
+        unread = last - first + 1
+        ours = 0
+        for pages in (">=", "<"):
+            result = await self.session.execute(
+                text(statement.format(pages=pages)),
+                {**bounds, "page": self._page, "xid": self._xid},
+            )
+            read, created, xid, found, repeats = result.one()
+            self.created += created
+            self.found += found
+            self._xid = self._xid or xid
+            ours += repeats
+            unread -= read
+            if not unread:
+                break
+        if ours and await self.session.scalar(text(_REPEATS_EARLIER), bounds):
+            self.repeated = True
+
     async def apply(self, tree: OrgTree, deltas: Deltas) -> tuple[int, int] | None:
-        """Store the staged batch, whose records' contributions `deltas` holds, and write the
-        aggregates: (created, updated), or None when a natural key is repeated (see
-        `repeated_keys`; nothing is stored then)."""
-        execute = self.session.execute
-        await execute(text("SET LOCAL work_mem = '128MB'"))
-        await execute(text("ANALYZE incoming"))
-        keys = "s.source_system = i.source_system AND s.source_record_id = i.source_record_id"
-        stored = await self._written(
-            f"""INSERT INTO batch_stored
-                    SELECT i.record_index, {", ".join(f"s.{c}" for c in _SPELL_COLUMNS)}
-                    FROM incoming i JOIN absence_spells s ON {keys}"""  # noqa: S608
-        )
-        if stored:
-            await execute(text("ANALYZE batch_stored"))
+        """Finish the stored batch, whose records' contributions `deltas` holds: overwrite the
+        changed spells and write the aggregates. (created, updated), or None when a natural key
+        is repeated (see `repeated_keys`; nothing is stored then)."""
+        if self.repeated:
+            return None
+        updated = 0
+        if self.found:
+            await self.session.execute(text("SET LOCAL work_mem = '128MB'"))
+            await self.session.execute(text("ANALYZE incoming, batch_stored"))
             repeated = await self.session.scalar(
                 text(
                     """SELECT EXISTS (SELECT FROM batch_stored
@@ -189,28 +282,12 @@ class BulkWriter:
             )
             if repeated:
                 return None
-        new_rows = "incoming i" + (
-            " WHERE NOT EXISTS (SELECT FROM batch_stored s WHERE s.record_index = i.record_index)"
-            if stored
-            else ""
-        )
-        try:
-            async with self.session.begin_nested():
-                created = await self._written(
-                    f"""INSERT INTO absence_spells ({", ".join(_SPELL_COLUMNS)})
-                            SELECT {", ".join(f"i.{c}" for c in _SPELL_COLUMNS)}
-                            FROM {new_rows}"""  # noqa: S608
-                )
-        except IntegrityError:
-            return None
-        updated = 0
-        if stored:
             updated = await self._overwrite_changed()
             deltas.add(await self._stored_spells(), -1)
         if await self._stage_employees(deltas):
             await self._merge_employees()
         await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
-        return created, updated
+        return self.created, updated
 
     async def _overwrite_changed(self) -> int:
         """Note the staged spells that differ from their stored versions and overwrite those."""

@@ -57,6 +57,7 @@ BUCKET_COLUMNS = ("closed_1_3", "closed_4_14", "closed_15_28", "closed_29_plus")
 MONTH_COLUMNS = tuple(f"month_{number:02d}" for number in range(1, 13))
 EMPLOYEE_KEY = ("org_code", "year", "cause", "employee_ref")
 EMPLOYEE_VALUES = ("day_units", *MONTH_COLUMNS)
+NATURAL_KEY = ("source_system", "source_record_id")
 # The columns a spell's contributions depend on, as `spell_frame` and `read_spells` give them.
 CONTRIBUTING = ("org_code", "employee_ref", "cause", "start_date", "end_date", "fraction_units")
 # Organisations and causes as categories: few values, each held once (organisations are the
@@ -160,18 +161,20 @@ def spell_frame(rows: Sequence[SpellRow]) -> pl.DataFrame:
     )
 
 
-def read_spells(data: bytes, columns: Sequence[str]) -> pl.DataFrame:
+def read_spells(data: bytes, columns: Sequence[str], *, keys: bool = False) -> pl.DataFrame:
     """CSV rows without header in `columns` order (canonical rows of a request, whose header
     may leave out `end_date` and `fraction`, or stored versions with `fraction_units`), as the
-    `CONTRIBUTING` columns."""
+    `CONTRIBUTING` columns, after the `NATURAL_KEY` columns with `keys`."""
+    selected = (*NATURAL_KEY, *CONTRIBUTING) if keys else CONTRIBUTING
     if not data:
-        return pl.DataFrame(schema=_SPELL_SCHEMA)
-    names = [name for name in columns if name in _READ_TYPES]
+        return pl.DataFrame(schema={name: _READ_TYPES.get(name, pl.String) for name in selected})
+    read = (*NATURAL_KEY, *_READ_TYPES) if keys else tuple(_READ_TYPES)
+    names = [name for name in columns if name in read]
     frame = pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         new_columns=list(columns),
-        columns=[position for position, name in enumerate(columns) if name in _READ_TYPES],
+        columns=[position for position, name in enumerate(columns) if name in read],
         schema_overrides={name: _READ_TYPES.get(name, pl.String) for name in columns},
     )
     if "fraction_units" not in names:
@@ -183,7 +186,7 @@ def read_spells(data: bytes, columns: Sequence[str]) -> pl.DataFrame:
         )
     if "end_date" not in names:
         frame = frame.with_columns(end_date=pl.lit(None, dtype=pl.Date))
-    return frame.select(CONTRIBUTING)
+    return frame.select(selected)
 
 
 def _sums(columns: Sequence[str]) -> list[pl.Expr]:
