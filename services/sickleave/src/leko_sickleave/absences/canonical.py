@@ -1,31 +1,34 @@
-"""Recognising CSV rows that need no parsing: the bulk path's check, one regular expression per
-header.
+"""Recognising CSV rows that need no parsing: the bulk path's check, column by column.
 
 A canonical row is one whose text `parse_record` would accept unchanged and that PostgreSQL's
 `COPY ... (FORMAT csv)` reads as the same values: no quotes, no whitespace at either end of a
 field, ASCII keys without '/', an employee reference without a run of ten digits (so never a
 CPR number), a known cause, dates as `yyyy-mm-dd` and a fraction with at most four decimals.
 Such rows go to the database as text, unparsed; any other row is parsed by `parse_record`,
-which stays the one definition of what is valid: the expression only recognises a subset of
-what it accepts, and `tests/test_sickleave_canonical.py` checks that, field by field.
+which stays the one definition of what is valid: the check only recognises a subset of what it
+accepts, and `tests/test_sickleave_canonical.py` checks that, field by field.
 
-The expression runs in C (about 0.7 µs a row); the organisation and the dates are then looked
-up in sets, and every row it does not recognise is simply handed to the parser.
+The check reads a chunk of rows into columns (Polars) and tests each column with one
+expression, in compiled code: about a tenth of the time of matching one regular expression per
+row in Python, which had been the service's largest single cost of a large batch. The
+organisations are then looked up once per code, and every row the check does not recognise is
+simply handed to the parser.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import io
+import itertools
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import cache
+
+import polars as pl
 
 from leko_sickleave.absences.contributions import SpellRow
 from leko_sickleave.absences.schemas import (
     EMPLOYEE_REF_MAX,
-    FIELDS,
     JOB_GROUP_MAX,
-    ORG_CODE_MAX,
     RECORD_ID_MAX,
     SOURCE_SYSTEM_MAX,
     Cause,
@@ -33,84 +36,96 @@ from leko_sickleave.absences.schemas import (
 from leko_sickleave.danish_calendar import FIRST_DATE, LAST_DATE
 from leko_sickleave.models import FRACTION_UNITS
 
-# Printable ASCII but for '"' and ',' (and '/' for keys); possessive repeats never backtrack.
-_KEY_FIRST = r"[!#-+\--.0-~]"
-_KEY_REST = r"[ !#-+\--.0-~]"
-_REF_FIRST = r"[!#-+\--~]"
-_REF_REST = r"[ !#-+\--~]"
-
-
-def _key(limit: int) -> str:
-    return rf"{_KEY_FIRST}{_KEY_REST}{{0,{limit - 1}}}+(?<! )"
-
-
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_PATTERNS = {
-    "source_system": _key(SOURCE_SYSTEM_MAX),
-    "source_record_id": _key(RECORD_ID_MAX),
-    # A run of ten digits may be a CPR number: `parse_record` decides.
-    "employee_ref": rf"(?![^,\n]*?[0-9]{{6}}[- ]?[0-9]{{4}}){_REF_FIRST}"
-    rf"{_REF_REST}{{0,{EMPLOYEE_REF_MAX - 1}}}+(?<! )",
-    # Any text; only the replica's codes (which have no spaces) are accepted after the match.
-    "org_code": rf"(?P<org_code>[^,\n\"]{{1,{ORG_CODE_MAX}}}+)",
-    # Any character but quotes, commas, line breaks and NUL; no whitespace (as `str.strip`
-    # sees it) at either end.
-    "job_group": rf"[^\s,\"\x00][^,\"\r\n\x00]{{0,{JOB_GROUP_MAX - 1}}}+(?<!\s)",
-    "cause": "(?:" + "|".join(re.escape(cause.value) for cause in Cause) + ")",
-    "start_date": rf"(?P<start_date>{_DATE})",
-    "end_date": rf"(?P<end_date>{_DATE})?",
-    # 0 < fraction ≤ 1 with at most four decimals, or empty (1).
-    "fraction": r"(?:0\.(?!0{1,4}+(?:[,\n]))[0-9]{1,4}+|1(?:\.0{1,4}+)?)?",
-}
+# Printable ASCII but for '"' and ',' (and '/' for keys), no space at either end.
+_KEY = r"^[!#-+\--.0-~](?:[ !#-+\--.0-~]*[!#-+\--.0-~])?$"
+_REF = r"^[!#-+\--~](?:[ !#-+\--~]*[!#-+\--~])?$"
+# A run of ten digits may be a CPR number: `parse_record` decides.
+_CPR_LIKE = r"[0-9]{6}[- ]?[0-9]{4}"
+# 0 < fraction ≤ 1 with at most four decimals (an empty cell is 1).
+_FRACTION = r"^(?:0\.[0-9]{1,4}|1(?:\.0{1,4})?)$"
+_ZERO = r"^0\.0+$"
 
 
 @cache
-def line_pattern(columns: tuple[str, ...]) -> re.Pattern[str]:
-    """A canonical row with the header's `columns` (a subset of `FIELDS`, in any order),
-    ending with a line feed."""
-    assert set(columns) <= set(FIELDS)
-    pattern = ",".join(_PATTERNS[name] for name in columns) + "\n"
-    if "end_date" not in columns:
-        pattern += "(?P<end_date>(?!))?"  # the group is there, never set: the spell is open
-    return re.compile(pattern)
-
-
-@cache
-def iso_dates() -> frozenset[str]:
+def _iso_dates() -> pl.Series:
     """Every date the API accepts, as `yyyy-mm-dd`: a row's dates are valid exactly when they
-    are in this set."""
+    are among these."""
     days = (LAST_DATE - FIRST_DATE).days + 1
-    return frozenset((FIRST_DATE + timedelta(days=offset)).isoformat() for offset in range(days))
+    return pl.Series(
+        [(FIRST_DATE + timedelta(days=offset)).isoformat() for offset in range(days)]
+    ).implode()
+
+
+@cache
+def _trimmed() -> str:
+    """A cell without whitespace at either end, as `str.strip` sees it: Python's whitespace,
+    which is not that of the regular expressions (it includes the separators \\x1c-\\x1f)."""
+    space = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
+    return rf"(?s)^[^{space}](?:.*[^{space}])?$"
+
+
+def _key(name: str, limit: int) -> pl.Expr:
+    column = pl.col(name)
+    return column.str.contains(_KEY) & (column.str.len_bytes() <= limit)
+
+
+def _conditions(columns: tuple[str, ...], accepted: set[str]) -> list[pl.Expr]:
+    """One test per column of the header: whether the cell is canonical (null when empty)."""
+    dates = _iso_dates()
+    tests = {
+        "source_system": _key("source_system", SOURCE_SYSTEM_MAX),
+        "source_record_id": _key("source_record_id", RECORD_ID_MAX),
+        "employee_ref": pl.col("employee_ref").str.contains(_REF)
+        & (pl.col("employee_ref").str.len_bytes() <= EMPLOYEE_REF_MAX)
+        & ~pl.col("employee_ref").str.contains(_CPR_LIKE),
+        "org_code": pl.col("org_code").is_in(pl.Series(list(accepted), dtype=pl.String).implode()),
+        "job_group": pl.col("job_group").str.contains(_trimmed())
+        & (pl.col("job_group").str.len_chars() <= JOB_GROUP_MAX),
+        "cause": pl.col("cause").is_in(pl.Series([cause.value for cause in Cause]).implode()),
+        "start_date": pl.col("start_date").is_in(dates),
+        "end_date": pl.col("end_date").is_null()
+        | (pl.col("end_date").is_in(dates) & (pl.col("end_date") >= pl.col("start_date"))),
+        "fraction": pl.col("fraction").is_null()
+        | (pl.col("fraction").str.contains(_FRACTION) & ~pl.col("fraction").str.contains(_ZERO)),
+    }
+    return [tests[name] for name in columns]
 
 
 def scan(
     text: str, columns: tuple[str, ...], accepted: set[str], admit: Callable[[str], bool]
 ) -> tuple[int, list[tuple[int, int]]]:
-    """The number of rows of `text` (whole lines, each ending with a line feed) and the
-    (start, end) offsets of those that are not canonical. A row's organisation must be in
-    `accepted`, or `admit(code)` (which may add it) must say yes; its dates must be valid, the
-    end not before the start."""
-    match = line_pattern(columns).match
-    dates = iso_dates()
-    others: list[tuple[int, int]] = []
-    rows = position = 0
-    size = len(text)
-    while position < size:
-        rows += 1
-        found = match(text, position)
-        if found is not None:
-            org, start, end = found.group("org_code", "start_date", "end_date")
-            if (
-                (org in accepted or admit(org))
-                and start in dates
-                and (end is None or (end >= start and end in dates))
-            ):
-                position = found.end()
-                continue
-        end_of_line = text.index("\n", position) + 1
-        others.append((position, end_of_line))
-        position = end_of_line
-    return rows, others
+    """The number of rows of `text` (whole lines without quotes, each ending with a line feed)
+    and the (start, end) offsets of those that are not canonical. A row's organisation must be
+    in `accepted`, or `admit(code)` (which may add it) must say yes; its dates must be valid,
+    the end not before the start."""
+    rows = text.count("\n")
+    try:
+        if text.count(",") != rows * (len(columns) - 1):
+            raise ValueError("a row of the wrong width")
+        frame = pl.read_csv(
+            io.BytesIO(text.encode()),
+            has_header=False,
+            new_columns=list(columns),
+            infer_schema=False,
+        )
+    except (ValueError, pl.exceptions.PolarsError):
+        return rows, _spans(text, range(rows))  # left to the parser, which names the row
+    for code in frame["org_code"].drop_nulls().unique():
+        if code not in accepted:
+            admit(code)
+    canonical = frame.select(
+        pl.all_horizontal(_conditions(columns, accepted)).fill_null(False)
+    ).to_series()
+    return rows, _spans(text, (~canonical).arg_true())
+
+
+def _spans(text: str, rows: Iterable[int]) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the given rows (in increasing order) of `text`."""
+    wanted = list(rows)
+    if not wanted:
+        return []
+    ends = list(itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1]))
+    return [(ends[row - 1] if row else 0, ends[row]) for row in wanted]
 
 
 def canonical_line(spell: SpellRow, columns: tuple[str, ...]) -> str:
