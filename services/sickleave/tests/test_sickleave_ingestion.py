@@ -530,6 +530,11 @@ BAD_CSV = [
     ),
     pytest.param(b"", "header", id="empty"),
     pytest.param(as_csv([record(1)]) + b"only,three,columns\n", "records", id="column-count"),
+    pytest.param(  # one cell too many and one too few: the commas add up
+        as_csv([record(1)]) + b"a,b,c,d,e,f,g,h,i,j\na,b,c,d,e,f,g,h\n",
+        "records",
+        id="column-counts-that-add-up",
+    ),
     pytest.param(
         as_csv([record(1)]).replace(b"own_sickness", b'"own_sickness', 1),
         "records",

@@ -9,10 +9,10 @@ which stays the one definition of what is valid: the check only recognises a sub
 accepts, and `tests/test_sickleave_canonical.py` checks that, field by field.
 
 The check reads a chunk of rows into columns (Polars) and tests each column with one
-expression, in compiled code: about a tenth of the time of matching one regular expression per
-row in Python, which had been the service's largest single cost of a large batch. The
-organisations are then looked up once per code, and every row the check does not recognise is
-simply handed to the parser.
+expression, in compiled code, rather than matching one regular expression per row in Python,
+which had been the service's largest single cost of a large batch (measured on 20,000 rows:
+33 ms of CPU against 71 ms). The organisations are then looked up once per code, and every row
+the check does not recognise is simply handed to the parser.
 """
 
 from __future__ import annotations
@@ -99,17 +99,9 @@ def scan(
     in `accepted`, or `admit(code)` (which may add it) must say yes; its dates must be valid,
     the end not before the start."""
     rows = text.count("\n")
-    try:
-        if text.count(",") != rows * (len(columns) - 1):
-            raise ValueError("a row of the wrong width")
-        frame = pl.read_csv(
-            io.BytesIO(text.encode()),
-            has_header=False,
-            new_columns=list(columns),
-            infer_schema=False,
-        )
-    except (ValueError, pl.exceptions.PolarsError):
-        return rows, _spans(text, range(rows))  # left to the parser, which names the row
+    frame = _columns(text, columns, rows)
+    if frame is None:
+        return rows, _spans(text, range(rows))  # left to the parser, which names the bad row
     for code in frame["org_code"].drop_nulls().unique():
         if code not in accepted:
             admit(code)
@@ -117,6 +109,23 @@ def scan(
         pl.all_horizontal(_conditions(columns, accepted)).fill_null(False)
     ).to_series()
     return rows, _spans(text, (~canonical).arg_true())
+
+
+def _columns(text: str, columns: tuple[str, ...], rows: int) -> pl.DataFrame | None:
+    """The cells of `text` as string columns (null when empty), or None when a row does not
+    have one cell per column (the commas of rows without quotes tell)."""
+    if text.count(",") != rows * (len(columns) - 1):
+        return None
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode()),
+            has_header=False,
+            new_columns=list(columns),
+            infer_schema=False,
+        )
+    except pl.exceptions.PolarsError:  # a row with more cells, and so another with fewer
+        return None
+    return frame if frame.height == rows else None
 
 
 def _spans(text: str, rows: Iterable[int]) -> list[tuple[int, int]]:
