@@ -189,9 +189,7 @@ class BulkWriter:
         self.staged += data.count(b"\n")
 
     async def copy_rows(self, rows: Sequence[SpellRow], indexes: Sequence[int]) -> None:
-        """Stage checked spells with their record numbers."""
-        if not rows:
-            return
+        """Stage checked spells (at least one) with their record numbers."""
         await self._note_page()
         driver = await driver_connection(self.session)
         await driver.copy_records_to_table(
@@ -265,6 +263,8 @@ class BulkWriter:
             unread -= read
             if not unread:
                 break
+        else:
+            raise AssertionError(f"records {first}..{last}: {unread} not found in `incoming`")
         if ours and await self.session.scalar(text(_REPEATS_EARLIER), bounds):
             self.repeated = True
 

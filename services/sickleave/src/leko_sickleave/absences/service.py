@@ -220,23 +220,25 @@ class _RowBatch(_Batch):
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Plain CSV rows (UTF-8) to stage as they are, numbered from `first_index`; whether two of
+    """Plain CSV rows (UTF-8) to stage as they are, records `first`..`last`; whether two of
     them have the same natural key."""
 
     data: bytes
     columns: tuple[str, ...]
-    first_index: int
-    rows: int
-    repeats_a_key: bool
+    first: int
+    last: int
     record_ids: tuple[str, str]  # the lowest and the highest
+    repeats_a_key: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Rows:
-    """Checked spells to stage, with their record indexes."""
+    """Checked spells to stage, with their record indexes (and, when there are any, the
+    lowest and the highest record id)."""
 
     rows: list[SpellRow]
     indexes: list[int]
+    record_ids: tuple[str, str] | None
 
 
 class _BulkBatch(_Batch):
@@ -268,7 +270,8 @@ class _BulkBatch(_Batch):
         rows, indexes = self.check(items)
         if not self.report.records:
             self.deltas.add_rows(rows, 1)
-        return _Rows(rows, indexes)
+        ids = [row.source_record_id for row in rows]
+        return _Rows(rows, indexes, (min(ids), max(ids)) if ids else None)
 
     def _parsed(self, chunk: CsvText) -> _Rows:
         return self._rows(parse_csv(chunk.text, chunk.columns, self.index))
@@ -305,9 +308,9 @@ class _BulkBatch(_Batch):
         spells = read_spells(data, columns, keys=True)
         self.deltas.add(spells, 1)
         repeats = bool(spells.select(NATURAL_KEY).is_duplicated().any())
-        record_ids = spells["source_record_id"]
-        lowest, highest = str(record_ids.min()), str(record_ids.max())
-        staged = _Text(data, columns, self.index, rows, repeats, (lowest, highest))
+        ids = spells["source_record_id"]
+        record_ids = (str(ids.min()), str(ids.max()))
+        staged = _Text(data, columns, self.index, self.index + rows - 1, record_ids, repeats)
         self.index += rows
         return staged
 
@@ -315,17 +318,14 @@ class _BulkBatch(_Batch):
         """Stage a chunk and, while the batch is still valid, store it."""
         writer = self.writer
         if isinstance(staged, _Text):
-            await writer.copy_text(staged.data, staged.columns, staged.first_index)
-            first, last = staged.first_index, staged.first_index + staged.rows - 1
-            record_ids = staged.record_ids
+            await writer.copy_text(staged.data, staged.columns, staged.first)
             writer.repeated |= staged.repeats_a_key
-        else:
+            first, last, record_ids = staged.first, staged.last, staged.record_ids
+        elif staged.record_ids is not None:
             await writer.copy_rows(staged.rows, staged.indexes)
-            if not staged.indexes:
-                return
-            first, last = staged.indexes[0], staged.indexes[-1]
-            ids = [row.source_record_id for row in staged.rows]
-            record_ids = (min(ids), max(ids))
+            first, last, record_ids = staged.indexes[0], staged.indexes[-1], staged.record_ids
+        else:
+            return
         if not self.report.records and not writer.repeated:
             await writer.store(first, last, record_ids)
 
