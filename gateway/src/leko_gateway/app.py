@@ -27,6 +27,7 @@ from leko_gateway.ratelimit import RateLimitMiddleware
 from leko_gateway.runtime import Gateway
 from leko_gateway.security_headers import SecurityHeadersMiddleware
 from leko_gateway.settings import GatewaySettings
+from leko_kit.heap import settle_after_startup
 from leko_kit.idempotency import IdempotencyMiddleware
 from leko_kit.logging import configure_logging
 from leko_kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -95,6 +96,8 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await gateway.start()
+        if gateway.settings.gc_freeze:
+            settle_after_startup()
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 
 from leko_kit.auth import InternalTokenVerifier, PrincipalMiddleware
 from leko_kit.db import Database
+from leko_kit.heap import settle_after_startup
 from leko_kit.idempotency import IdempotencyMiddleware
 from leko_kit.logging import configure_logging
 from leko_kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -51,6 +52,8 @@ def create_service_app(
             stack.push_async_callback(app.state.database.dispose)
             for hook in on_startup:
                 await hook(app, stack)
+            if settings.gc_freeze:
+                settle_after_startup()
             yield
 
     app = FastAPI(

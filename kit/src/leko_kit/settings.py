@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("info", validation_alias=shared("LEKO_LOG_LEVEL"))
     log_json: bool | None = Field(None, validation_alias=shared("LEKO_LOG_JSON"))
     max_body_bytes: int = 1_048_576
+    # Freeze the heap left by startup out of garbage collection, and collect the young
+    # generation less often (`leko_kit.heap`). The test suite turns it off: its one process
+    # builds and drops hundreds of apps and engines, whose cycles must still be collected.
+    gc_freeze: bool = Field(True, validation_alias=shared("LEKO_GC_FREEZE"))
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:

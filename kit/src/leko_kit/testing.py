@@ -53,6 +53,13 @@ def postgres_admin_url() -> str | None:
         return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # One test process builds and drops hundreds of apps and engines: freezing its heap at
+    # each app's startup would keep their cycles (and connections) alive (see
+    # `ServiceSettings.gc_freeze`). The processes the end-to-end tests start inherit this.
+    os.environ.setdefault("LEKO_GC_FREEZE", "false")
+
+
 def redis_test_url() -> str | None:
     """The Redis server tests may use, or None when there is none."""
     url = os.environ.get("LEKO_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
