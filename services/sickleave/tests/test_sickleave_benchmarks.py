@@ -107,6 +107,34 @@ async def test_other_kpis_and_ties(
     )
 
 
+async def test_only_the_staffed_months_count_as_in_the_statistics(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    await daycares_with_absence(client, internal_keys, database)
+    # aar-dag-3 is also staffed in March (30 FTE) but not in February: its February spell
+    # has no denominator and is left out.
+    await put_staffing(client, internal_keys, "aar-dag-3", "2025-03", 10, 30)
+    spells = [
+        record(10, org_code="aar-dag-3", start_date="2025-02-03", end_date="2025-02-07"),
+        record(11, org_code="aar-dag-3", start_date="2025-03-03", end_date="2025-03-04"),
+    ]
+    assert (await post_records(client, internal_keys, spells, scope=("k751",))).status_code == 200
+
+    response = await benchmark(client, internal_keys, "aar-dag-3")
+    current = response.json()["current"]
+    # 3 days in January and 2 in March on a mean of 20 FTE.
+    assert (current["value"], current["peer_units"]) == (0.25, 5)
+    statistics = await client.get(
+        "/v1/statistics",
+        params={"org_code": "aar-dag-3", "from": "2025-01", "to": "2025-12", "granularity": "year"},
+        headers=internal_keys.headers(**ANALYST),
+    )
+    year = statistics.json()["series"][0]
+    assert (year["absence_days_per_fte"], year["staffed_months"]) == (0.25, 2)
+    spells_per_fte = await benchmark(client, internal_keys, "aar-dag-3", kpi="spells_per_fte")
+    assert spells_per_fte.json()["current"]["value"] == year["spells_per_fte"] == 0.1
+
+
 async def test_too_few_peers_are_withheld(
     client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
 ) -> None:

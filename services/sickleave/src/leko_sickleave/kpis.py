@@ -36,8 +36,8 @@ class Kpi(StrEnum):
 
 
 class MonthAbsence(NamedTuple):
-    """A unit's absence aggregates of one month (named tuples: a benchmark builds thousands
-    per request, and a tuple costs half as much as a frozen dataclass to make)."""
+    """A unit's absence aggregates of one month (a named tuple costs half as much as a frozen
+    dataclass to make, and a statistics series builds one per month)."""
 
     day_units: int
     spells: int
@@ -96,6 +96,17 @@ class Figures:
         return value
 
 
+class Sums(NamedTuple):
+    """A unit's aggregates summed over the months of a period with staffing reported."""
+
+    staffed_months: tuple[int, ...]
+    headcount_months: int
+    fte_units: int
+    agreed_hours_units: int
+    day_units: int
+    spells: int
+
+
 def figures(
     months: Iterable[int],
     absence: Mapping[int, MonthAbsence],
@@ -104,19 +115,34 @@ def figures(
     """The figures of a unit over `months`, or why they are withheld."""
     covered = tuple(month for month in months if month in staffing)
     staffed = [staffing[month] for month in covered]
-    if not staffed:
-        return Withheld("no staffing reported for the period", 0)
-    headcount = sum(month.employees for month in staffed)
-    if headcount < ANONYMITY_THRESHOLD * len(staffed):
-        return Withheld(f"fewer than {ANONYMITY_THRESHOLD} employees", len(covered))
     reported = [absence[month] for month in covered if month in absence]
+    return figures_of(
+        Sums(
+            staffed_months=covered,
+            headcount_months=sum(month.employees for month in staffed),
+            fte_units=sum(month.fte_units for month in staffed),
+            agreed_hours_units=sum(month.agreed_hours_units for month in staffed),
+            day_units=sum(month.day_units for month in reported),
+            spells=sum(month.spells for month in reported),
+        )
+    )
+
+
+def figures_of(sums: Sums) -> Figures | Withheld:
+    """The figures of a unit from its sums over a period (summed here by `figures`, or by
+    the database for many units at once), or why they are withheld."""
+    months = len(sums.staffed_months)
+    if not months:
+        return Withheld("no staffing reported for the period", 0)
+    if sums.headcount_months < ANONYMITY_THRESHOLD * months:
+        return Withheld(f"fewer than {ANONYMITY_THRESHOLD} employees", months)
     return Figures(
-        staffed_months=covered,
-        headcount_months=headcount,
-        fte=sum(month.fte_units for month in staffed) / len(staffed) / FTE_UNITS,
-        agreed_hours=sum(month.agreed_hours_units for month in staffed) / HOURS_UNITS,
-        day_units=sum(month.day_units for month in reported),
-        spells=sum(month.spells for month in reported),
+        staffed_months=sums.staffed_months,
+        headcount_months=sums.headcount_months,
+        fte=sums.fte_units / months / FTE_UNITS,
+        agreed_hours=sums.agreed_hours_units / HOURS_UNITS,
+        day_units=sums.day_units,
+        spells=sums.spells,
     )
 
 

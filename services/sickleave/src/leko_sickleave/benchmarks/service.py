@@ -3,7 +3,7 @@
 Peers are organisations like it: the same institution type (any sector), the same kind in the
 same sector (a municipality among municipalities), or the same kind nationwide. Each peer's
 KPI is computed exactly as the statistics compute it (`leko_sickleave.kpis`) from the
-write-time aggregates of its subtree, for the whole year.
+write-time aggregates of its subtree, for the whole year (summed by the database).
 
 Anonymity: a peer with fewer than 5 employees is never counted (so it can never be singled
 out); the organisation's own KPI is withheld below 5 employees and when showing it would
@@ -31,9 +31,9 @@ from leko_sickleave.kpis import (
     Kpi,
     Withheld,
     complementary_suppression,
-    figures,
+    figures_of,
 )
-from leko_sickleave.statistics.repository import Parts, StatisticsRepository, Unit
+from leko_sickleave.statistics.repository import Parts, StatisticsRepository, UnitYear
 
 MIN_PEERS = 5
 
@@ -46,14 +46,20 @@ def percentile_rank(value: float, peers: list[float]) -> float:
 
 
 def _year(
-    org_code: str, units: dict[str, Unit], siblings: Parts | None, year: int, kpi: Kpi
+    org_code: str,
+    units: dict[str, dict[int, UnitYear]],
+    siblings: Parts | None,
+    year: int,
+    kpi: Kpi,
 ) -> YearBenchmark:
     months = [year * 100 + month for month in range(1, 13)]
     own: Figures | None = None
     reason = "no staffing reported for the year"
     peers: list[float] = []
-    for code, unit in units.items():
-        result = figures(months, unit.absence, unit.staffing)
+    for code, years in units.items():
+        if year not in years:
+            continue
+        result = figures_of(years[year].sums)
         if code == org_code:
             if isinstance(result, Withheld):
                 reason = result.reason
@@ -125,9 +131,7 @@ async def benchmark(
     else:
         chosen = {"kind": organisation.kind}
         described = f"{organisation.kind} units in every sector"
-    units = await repository.units(
-        cause=cause, first=(year - 1) * 100 + 1, last=year * 100 + 12, **chosen
-    )
+    units = await repository.year_sums(cause=cause, years=range(year - 1, year + 1), **chosen)
     first, last = (year - 1) * 100 + 1, year * 100 + 12
     siblings = (
         (await repository.parts([lineage[1]], first, last))[lineage[1]]

@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_sickleave.absences.schemas import Cause
 from leko_sickleave.hotspots.schemas import Hotspot, Hotspots
-from leko_sickleave.kpis import Figures, complementary_suppression, figures
+from leko_sickleave.kpis import Figures, complementary_suppression, figures_of
 from leko_sickleave.statistics.repository import StatisticsRepository
 
 WORKPLACE_KIND = "institution"
-LONG_TERM_BUCKET = 3  # 29+ days
 
 
 async def hotspots(
@@ -33,17 +32,16 @@ async def hotspots(
     cause: Cause,
 ) -> Hotspots:
     repository = StatisticsRepository(session)
-    units = await repository.units(
+    units = await repository.year_sums(
         cause=cause,
-        first=year * 100 + 1,
-        last=year * 100 + 12,
+        years=range(year, year + 1),
         kind=WORKPLACE_KIND,
         institution_type=institution_type,
     )
     months = [year * 100 + month for month in range(1, 13)]
     ranked: list[tuple[str, Figures]] = []
-    for code, unit in units.items():
-        result = figures(months, unit.absence, unit.staffing)
+    for code, years in units.items():
+        result = figures_of(years[year].sums)
         if isinstance(result, Figures) and result.employees >= min_employees:
             ranked.append((code, result))
     organisations = await repository.organisations(code for code, _ in ranked)
@@ -64,11 +62,6 @@ async def hotspots(
     items = []
     for rank, (code, result) in enumerate(ranked[:limit], start=1):
         organisation = organisations[code]
-        long_term = sum(
-            month.closed[LONG_TERM_BUCKET]
-            for number, month in units[code].absence.items()
-            if number in result.staffed_months
-        )
         items.append(
             Hotspot(
                 rank=rank,
@@ -83,7 +76,7 @@ async def hotspots(
                 absence_days_per_fte=round(result.absence_days_per_fte, 4),
                 absence_percentage=round(result.absence_percentage, 4),
                 spells_per_fte=round(result.spells_per_fte, 4),
-                long_term_spells=long_term,
+                long_term_spells=units[code][year].long_term_spells,
                 type_median_days_per_fte=round(medians[organisation.institution_type], 4),
             )
         )

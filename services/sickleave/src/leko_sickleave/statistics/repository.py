@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    ColumnExpressionArgument,
     Row,
     Select,
+    and_,
     bindparam,
     case,
     cast,
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.scope import MAX_DEPTH
 from leko_kit.tables import ReplicatedOrganisation
-from leko_sickleave.kpis import MonthAbsence, MonthStaffing
+from leko_sickleave.kpis import MonthAbsence, MonthStaffing, Sums
 from leko_sickleave.models import (
     AbsenceTotals,
     EmployeeYearDistribution,
@@ -44,11 +46,12 @@ from leko_sickleave.models import (
 
 
 @dataclass(frozen=True, slots=True)
-class Unit:
-    """One organisation's monthly aggregates (its subtree's), by `yyyymm`."""
+class UnitYear:
+    """One organisation's (its subtree's) aggregates summed over the staffed months of a
+    year."""
 
-    absence: dict[int, MonthAbsence]
-    staffing: dict[int, MonthStaffing]
+    sums: Sums
+    long_term_spells: int  # closed spells of 29+ days started in those months
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +75,45 @@ _MONTH_ABSENCE = (
 )
 
 
-# The aggregates of many organisations at once (`units`), built once and given their values
-# per request: rebuilding them and keying them for the cache cost a benchmark request several
-# milliseconds for its hundred codes.
-_UNITS_ABSENCE = select(AbsenceTotals.node, *_MONTH_ABSENCE).where(
-    AbsenceTotals.node.in_(bindparam("codes", expanding=True)),
-    AbsenceTotals.cause == bindparam("cause"),
-    AbsenceTotals.month.between(bindparam("first"), bindparam("last")),
-)
-_UNITS_STAFFING = select(
-    StaffingTotals.node,
-    StaffingTotals.month,
-    StaffingTotals.employees,
-    StaffingTotals.fte_units,
-    StaffingTotals.agreed_hours_units,
-).where(
-    StaffingTotals.node.in_(bindparam("codes", expanding=True)),
-    StaffingTotals.month.between(bindparam("first"), bindparam("last")),
-    StaffingTotals.reports > 0,
+def _bigint_sum(column: ColumnExpressionArgument[Any]) -> ColumnElement[Any]:
+    # PostgreSQL sums a bigint as numeric, which the driver would return as a Decimal.
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+# The yearly sums of many organisations at once (`year_sums`), summed by the database over
+# the months with staffing reported, as `kpis.figures` sums them: the hundred municipalities
+# of a benchmark are two hundred rows rather than two and a half thousand monthly ones, and
+# building those cost the request more than reading them (and, with them alive, full garbage
+# collections). Built once and given its values per request: rebuilding the statement and
+# keying it for the cache cost several milliseconds for a hundred codes.
+_YEAR = StaffingTotals.month // 100
+_YEAR_SUMS = (
+    select(
+        StaffingTotals.node,
+        _YEAR,
+        # Each staffed month's bit (January the lowest): a node has one row per month.
+        _bigint_sum(literal(1).op("<<")(StaffingTotals.month % 100 - 1)),
+        _bigint_sum(StaffingTotals.employees),
+        _bigint_sum(StaffingTotals.fte_units),
+        _bigint_sum(StaffingTotals.agreed_hours_units),
+        _bigint_sum(AbsenceTotals.day_units),
+        _bigint_sum(AbsenceTotals.spells),
+        _bigint_sum(AbsenceTotals.closed_29_plus),
+    )
+    .outerjoin(
+        AbsenceTotals,
+        and_(
+            AbsenceTotals.node == StaffingTotals.node,
+            AbsenceTotals.month == StaffingTotals.month,
+            AbsenceTotals.cause == bindparam("cause"),
+        ),
+    )
+    .where(
+        StaffingTotals.node.in_(bindparam("codes", expanding=True)),
+        StaffingTotals.month.between(bindparam("first"), bindparam("last")),
+        StaffingTotals.reports > 0,
+    )
+    .group_by(StaffingTotals.node, _YEAR)
 )
 
 
@@ -112,7 +136,7 @@ class StatisticsRepository:
         self, statement: Select[*tuple[Any, ...]], parameters: dict[str, Any] | None = None
     ) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of a query of plain columns, read through Core: the ORM's result
-        processing doubled the cost of the few thousand aggregate rows a benchmark reads."""
+        processing doubled the cost of reading a few thousand aggregate rows."""
         connection = await self.session.connection()
         return (await connection.execute(statement, parameters or {})).all()
 
@@ -224,19 +248,19 @@ class StatisticsRepository:
         ).where(before < k)
         return int(await self.session.scalar(total) or 0)
 
-    async def units(
+    async def year_sums(
         self,
         *,
         cause: str,
-        first: int,
-        last: int,
+        years: range,
         kind: str | None = None,
         sector: str | None = None,
         institution_type: str | None = None,
-    ) -> dict[str, Unit]:
-        """The monthly aggregates from `first` to `last` of every organisation of the given
-        kind, sector and institution type (each a filter when given), by code; one query for
-        absence and one for staffing, whatever the number of organisations."""
+    ) -> dict[str, dict[int, UnitYear]]:
+        """The sums over each of `years` of every organisation of the given kind, sector and
+        institution type (each a filter when given), by code and year; an organisation
+        without staffing in a year has no entry for it. One query, whatever the number of
+        organisations."""
         org = ReplicatedOrganisation
         chosen = [
             column == value
@@ -250,13 +274,15 @@ class StatisticsRepository:
         # The codes first, then the aggregates by key: joined with the replica, PostgreSQL
         # scans every aggregate row of the period (four times slower at a million spells).
         codes = list(await self.session.scalars(select(org.code).where(*chosen)))
-        found: defaultdict[str, Unit] = defaultdict(lambda: Unit({}, {}))
-        period = {"codes": codes, "first": first, "last": last}
-        absence_rows = await self._rows(_UNITS_ABSENCE, period | {"cause": cause})
-        for node, month, units, spells, b1, b2, b3, b4 in absence_rows:
-            found[node].absence[month] = MonthAbsence(units, spells, (b1, b2, b3, b4))
-        for node, month, employees, fte, hours in await self._rows(_UNITS_STAFFING, period):
-            found[node].staffing[month] = MonthStaffing(employees, fte, hours)
+        period = {"codes": codes, "cause": cause, "first": years[0] * 100 + 1}
+        found: defaultdict[str, dict[int, UnitYear]] = defaultdict(dict)
+        rows = await self._rows(_YEAR_SUMS, period | {"last": years[-1] * 100 + 12})
+        for node, year, staffed, employees, fte, hours, units, spells, long_term in rows:
+            months = tuple(
+                year * 100 + month for month in range(1, 13) if staffed >> (month - 1) & 1
+            )
+            sums = Sums(months, employees, fte, hours, units, spells)
+            found[node][year] = UnitYear(sums, long_term)
         return dict(found)
 
     async def organisations(self, codes: Iterable[str]) -> dict[str, ReplicatedOrganisation]:
