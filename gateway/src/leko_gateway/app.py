@@ -96,8 +96,7 @@ def _admin_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await gateway.start()
-        if gateway.settings.gc_freeze:
-            settle_after_startup()
+        settle_after_startup(gateway.settings)
         try:
             yield
         finally:

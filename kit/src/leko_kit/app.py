@@ -52,8 +52,7 @@ def create_service_app(
             stack.push_async_callback(app.state.database.dispose)
             for hook in on_startup:
                 await hook(app, stack)
-            if settings.gc_freeze:
-                settle_after_startup()
+            settle_after_startup(settings)
             yield
 
     app = FastAPI(

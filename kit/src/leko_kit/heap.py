@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import gc
 
+from leko_kit.settings import ServiceSettings
+
 # Allocations (less deallocations) between young collections, and young collections per
 # middle one, middle ones per full one; CPython's defaults are 700, 10 and 10.
 THRESHOLDS = (10_000, 50, 100)
 
 
-def settle_after_startup() -> None:
-    """Collect what startup left behind, then freeze the rest out of later collections."""
+def settle_after_startup(settings: ServiceSettings) -> None:
+    """Unless `settings.gc_freeze` is off: collect what startup left behind, then freeze the
+    rest out of later collections."""
+    if not settings.gc_freeze:
+        return
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)

@@ -259,8 +259,8 @@ class StatisticsRepository:
     ) -> dict[str, dict[int, UnitYear]]:
         """The sums over each of `years` of every organisation of the given kind, sector and
         institution type (each a filter when given), by code and year; an organisation
-        without staffing in a year has no entry for it. One query, whatever the number of
-        organisations."""
+        without staffing in a year has no entry for it. The codes, then one query of their
+        sums, whatever the number of organisations."""
         org = ReplicatedOrganisation
         chosen = [
             column == value
@@ -274,9 +274,9 @@ class StatisticsRepository:
         # The codes first, then the aggregates by key: joined with the replica, PostgreSQL
         # scans every aggregate row of the period (four times slower at a million spells).
         codes = list(await self.session.scalars(select(org.code).where(*chosen)))
-        period = {"codes": codes, "cause": cause, "first": years[0] * 100 + 1}
+        period = {"first": years[0] * 100 + 1, "last": years[-1] * 100 + 12}
+        rows = await self._rows(_YEAR_SUMS, {"codes": codes, "cause": cause, **period})
         found: defaultdict[str, dict[int, UnitYear]] = defaultdict(dict)
-        rows = await self._rows(_YEAR_SUMS, period | {"last": years[-1] * 100 + 12})
         for node, year, staffed, employees, fte, hours, units, spells, long_term in rows:
             months = tuple(
                 year * 100 + month for month in range(1, 13) if staffed >> (month - 1) & 1
