@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 from fastapi import FastAPI
 from sickleave_factories import (
@@ -28,8 +29,9 @@ from sqlalchemy import select, text
 from leko_kit.db import Database
 from leko_kit.testing import InternalKeys
 from leko_sickleave.absences import contributions, formats, service
-from leko_sickleave.absences.bulk import BulkWriter
-from leko_sickleave.absences.schemas import FIELDS
+from leko_sickleave.absences.bulk import BulkWriter, staged
+from leko_sickleave.absences.contributions import SpellRow, spell_frame
+from leko_sickleave.absences.schemas import FIELDS, parse_record
 from leko_sickleave.models import Spell
 
 pytestmark = pytest.mark.anyio
@@ -453,11 +455,39 @@ async def test_a_key_repeated_in_a_later_chunk_is_refused_whether_new_or_stored(
     await assert_exact(database)
 
 
+async def test_values_that_csv_must_quote_are_stored_as_sent_whether_new_or_corrected(
+    client: httpx.AsyncClient, internal_keys: InternalKeys, database: Database
+) -> None:
+    """The bulk writer copies checked spells to the database as CSV: a new chunk straight
+    into the spells, a chunk with stored keys through the staging table. Commas, quotes and
+    line breaks in a value come back exactly as they were sent, either way."""
+    batch = [
+        record(1, source_record_id='r-1,"a"', employee_ref='e,"1"', job_group="lærer,\n2"),
+        record(2, source_record_id="r-2 b", employee_ref=" e 2", job_group='"x"'),
+    ]
+    response = await post_records(client, internal_keys, batch)
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    corrected = [batch[0] | {"fraction": 0.5}, batch[1]]
+    response = await post_records(client, internal_keys, corrected)
+    assert response.json() == {"created": 0, "updated": 1, "unchanged": 1}
+    stored_spells = await spells(database)
+    assert sorted(stored_spells) == ['r-1,"a"', "r-2 b"]
+    first, second = stored_spells['r-1,"a"'], stored_spells["r-2 b"]
+    assert (first.employee_ref, first.job_group, first.fraction_units) == (
+        'e,"1"',
+        "lærer,\n2",
+        5_000,
+    )
+    assert (second.employee_ref, second.job_group) == ("e 2", '"x"')
+    await assert_exact(database)
+
+
 async def test_a_stored_spell_carrying_the_batch_transaction_id_is_no_repeat(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,
     database: Database,
     database_backend: str,
+    tmp_path: Path,
 ) -> None:
     """Transaction ids wrap around, so a spell stored long ago may carry the id of the batch
     that finds it; the bulk writer confirms a repeat against the batch's own records."""
@@ -472,9 +502,11 @@ async def test_a_stored_spell_carrying_the_batch_transaction_id_is_no_repeat(
         writer._xid = await session.scalar(
             text("SELECT xmin::text FROM absence_spells WHERE source_record_id = 'r-3'")
         )
-        line = as_csv([record(3, fraction=0.5)]).split(b"\n", 1)[1]
-        await writer.copy_text(line, FIELDS, 0)
-        await writer.store(0, 0, ("r-3", "r-3"))
+        values = record(3, fraction=0.5)
+        spell = parse_record([str(values[name]) for name in FIELDS])
+        assert type(spell) is SpellRow
+        chunk = staged(spell_frame([spell]), pl.Series([0]), tmp_path / "keys.csv")
+        await writer.take(chunk, store=True)
         assert (writer.repeated, writer.created, writer.found) == (False, 0, 1)
 
 

@@ -58,21 +58,18 @@ MONTH_COLUMNS = tuple(f"month_{number:02d}" for number in range(1, 13))
 EMPLOYEE_KEY = ("org_code", "year", "cause", "employee_ref")
 EMPLOYEE_VALUES = ("day_units", *MONTH_COLUMNS)
 NATURAL_KEY = ("source_system", "source_record_id")
-# The columns a spell's contributions depend on, as `spell_frame` and `read_spells` give them.
+# The columns a spell's contributions depend on.
 CONTRIBUTING = ("org_code", "employee_ref", "cause", "start_date", "end_date", "fraction_units")
-# Organisations and causes as categories: few values, each held once (organisations are the
-# replica's, as only known ones are admitted), which took 11 MB off a million-spell batch.
-_SPELL_SCHEMA: dict[str, Any] = {
+# The types of a spell's columns in a frame, other than strings, and of the `fraction` of a
+# CSV row. Organisations and causes as categories: few values, each held once (organisations
+# are the replica's, as only known ones are admitted), which took 11 MB off a million-spell
+# batch.
+_TYPES: dict[str, Any] = {
     "org_code": pl.Categorical,
-    "employee_ref": pl.String,
     "cause": pl.Categorical,
     "start_date": pl.Date,
     "end_date": pl.Date,
     "fraction_units": pl.Int64,
-}
-# What `read_spells` reads of a CSV row, and as what.
-_READ_TYPES: dict[str, Any] = {
-    **_SPELL_SCHEMA,
     "fraction": pl.Float64,
 }
 # Pending deltas are added up once at least this many rows have come together.
@@ -153,29 +150,29 @@ def _bucket_conditions(length: pl.Expr) -> list[pl.Expr]:
 
 
 def spell_frame(rows: Sequence[SpellRow]) -> pl.DataFrame:
-    """Checked spells as the `CONTRIBUTING` columns."""
-    return pl.DataFrame(
-        [(row[3], row[2], row[5], row[6], row[7], row[8]) for row in rows],
-        schema=_SPELL_SCHEMA,
-        orient="row",
-    )
+    """Checked spells as a frame of every `SpellRow` column."""
+    return pl.DataFrame(rows, schema=_schema(SpellRow._fields), orient="row")
 
 
-def read_spells(data: bytes, columns: Sequence[str], *, keys: bool = False) -> pl.DataFrame:
+def _schema(columns: Sequence[str]) -> dict[str, Any]:
+    return {name: _TYPES.get(name, pl.String) for name in columns}
+
+
+def read_spells(data: bytes, columns: Sequence[str], *, stored: bool = False) -> pl.DataFrame:
     """CSV rows without header in `columns` order (canonical rows of a request, whose header
     may leave out `end_date` and `fraction`, or stored versions with `fraction_units`), as the
-    `CONTRIBUTING` columns, after the `NATURAL_KEY` columns with `keys`."""
-    selected = (*NATURAL_KEY, *CONTRIBUTING) if keys else CONTRIBUTING
+    `CONTRIBUTING` columns, or with `stored` as every column of a stored spell (`SpellRow`)."""
+    selected = SpellRow._fields if stored else CONTRIBUTING
     if not data:
-        return pl.DataFrame(schema={name: _READ_TYPES.get(name, pl.String) for name in selected})
-    read = (*NATURAL_KEY, *_READ_TYPES) if keys else tuple(_READ_TYPES)
+        return pl.DataFrame(schema=_schema(selected))
+    read = {*selected, "fraction"}
     names = [name for name in columns if name in read]
     frame = pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         new_columns=list(columns),
         columns=[position for position, name in enumerate(columns) if name in read],
-        schema_overrides={name: _READ_TYPES.get(name, pl.String) for name in columns},
+        schema_overrides=_schema(columns),
     )
     if "fraction_units" not in names:
         fraction = pl.col("fraction") if "fraction" in names else pl.lit(None)
@@ -206,15 +203,20 @@ class _Sums:
         self.frames: list[pl.DataFrame] = []
         self.rows = 0  # rows in `frames`
         self._summed = 0  # rows the last adding up left
+        self._added = False  # `frames` is the one frame the last adding up left
 
     def append(self, frame: pl.DataFrame) -> None:
         self.frames.append(frame)
         self.rows += frame.height
+        self._added = False
         if self.rows - self._summed > max(_COMPACT_ROWS, self._summed):
             self.frames = [self._added_up()]
             self.rows = self._summed = self.frames[0].height
+            self._added = True
 
     def _added_up(self) -> pl.DataFrame:
+        if self._added:
+            return self.frames[0]
         return pl.concat(self.frames).group_by(self.key).agg(_sums(self.values))
 
     def take(self) -> pl.DataFrame:
@@ -223,7 +225,7 @@ class _Sums:
         if not self.frames:
             return pl.DataFrame(schema=[*self.key, *self.values])
         summed = self._added_up().filter(_any_nonzero(self.values))
-        self.frames, self.rows, self._summed = [], 0, 0
+        self.frames, self.rows, self._summed, self._added = [], 0, 0, False
         return summed.select(*self.key, *self.values)
 
 
@@ -319,7 +321,8 @@ class Deltas:
             first_month=calendar.month_of_day.gather(first),
             last_month=calendar.month_of_day.gather(last),
         )
-        # One slice per month a spell touches, with the working days it has in that month.
+        # One slice per month a spell touches, with the working days it has in that month; a
+        # spell and its length count in the slice of the month it starts in.
         slices = located.select(
             "org_code",
             "employee_ref",
@@ -327,10 +330,15 @@ class Deltas:
             "first",
             "last",
             "weight",
+            "first_month",
+            length=pl.when(pl.col("end_date").is_not_null()).then(
+                pl.col("last") - pl.col("first") + 1
+            ),
             month=pl.int_ranges("first_month", pl.col("last_month") + 1),
         ).explode("month")
         month = slices["month"]
         slices = slices.with_columns(
+            starts=pl.col("month") == pl.col("first_month"),
             low=calendar.month_starts.gather(month),
             high=calendar.month_starts.gather(month + 1) - 1,
             month=calendar.month_keys.gather(month),
@@ -343,6 +351,8 @@ class Deltas:
             "employee_ref",
             "cause",
             "month",
+            "starts",
+            "length",
             units=slices["weight"]
             * (
                 calendar.cumulative.gather(slices["high"] + 1)
@@ -350,6 +360,7 @@ class Deltas:
             ),
         )
         number = pl.col("month") % 100
+        # Added up per employee with the sums already held, not once more per chunk.
         self._employees.append(
             slices.select(
                 "org_code",
@@ -362,31 +373,18 @@ class Deltas:
                     for position, name in enumerate(MONTH_COLUMNS, start=1)
                 ),
             )
-            .group_by(*EMPLOYEE_KEY)
-            .agg(_sums(EMPLOYEE_VALUES))
         )
-        length = pl.when(pl.col("end_date").is_not_null()).then(
-            pl.col("last") - pl.col("first") + 1
-        )
-        started = located.with_columns(month=calendar.month_keys.gather(located["first_month"]))
+        starts = pl.col("starts")
         self._totals.append(
-            pl.concat(
-                [
-                    started.group_by(*_TOTAL_KEY).agg(
-                        day_units=pl.lit(0, dtype=pl.Int64),
-                        spells=pl.len().cast(pl.Int64) * sign,
-                        **{
-                            name: condition.sum().cast(pl.Int64) * sign
-                            for name, condition in zip(
-                                BUCKET_COLUMNS, _bucket_conditions(length), strict=True
-                            )
-                        },
-                    ),
-                    slices.group_by(*_TOTAL_KEY).agg(
-                        day_units=pl.col("units").sum(),
-                        **{name: pl.lit(0, dtype=pl.Int64) for name in _TOTAL_VALUES[1:]},
-                    ),
-                ]
+            slices.group_by(*_TOTAL_KEY).agg(
+                day_units=pl.col("units").sum(),
+                spells=starts.sum().cast(pl.Int64) * sign,
+                **{
+                    name: (starts & condition).sum().cast(pl.Int64) * sign
+                    for name, condition in zip(
+                        BUCKET_COLUMNS, _bucket_conditions(pl.col("length")), strict=True
+                    )
+                },
             )
         )
         self._open_starts.append(

@@ -31,18 +31,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leko_kit.aggregates import is_postgres
 from leko_kit.auth import Principal
 from leko_kit.problems import Forbidden, NotFound, Unprocessable
-from leko_sickleave.absences.bulk import BulkWriter
+from leko_sickleave.absences.bulk import BulkWriter, Staged, staged
 from leko_sickleave.absences.canonical import canonical_line, scan
-from leko_sickleave.absences.contributions import NATURAL_KEY, Deltas, SpellRow, read_spells
+from leko_sickleave.absences.contributions import Deltas, SpellRow, read_spells, spell_frame
 from leko_sickleave.absences.formats import Chunk, CsvText, Unreadable, parse_csv
 from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.absences.schemas import FieldErrors, parse_record
@@ -218,43 +220,23 @@ class _RowBatch(_Batch):
         return BatchResult(created=self.created, updated=self.updated, unchanged=self.unchanged)
 
 
-@dataclass(frozen=True, slots=True)
-class _Text:
-    """Plain CSV rows (UTF-8) to stage as they are, records `first`..`last`; whether two of
-    them have the same natural key."""
-
-    data: bytes
-    columns: tuple[str, ...]
-    first: int
-    last: int
-    record_ids: tuple[str, str]  # the lowest and the highest
-    repeats_a_key: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Rows:
-    """Checked spells to stage, with their record indexes (and, when there are any, the
-    lowest and the highest record id)."""
-
-    rows: list[SpellRow]
-    indexes: list[int]
-    record_ids: tuple[str, str] | None
-
-
 class _BulkBatch(_Batch):
-    """Stages a batch in the database and stores it chunk by chunk (PostgreSQL; see `bulk`).
+    """Stores a batch chunk by chunk through the bulk writer (PostgreSQL; see `bulk`).
 
-    Plain CSV rows that `canonical.scan` recognises are staged as text, unparsed; the few it
+    Plain CSV rows that `canonical.scan` recognises are read by Polars as they are; the few it
     does not are parsed and, when valid, written back into the text in canonical form. A chunk
     with an invalid row, and every chunk after one, is checked record by record instead.
     `prepare` runs in a worker thread while `stage` runs on the event loop. Until the whole
-    batch is in, only `stage` touches the writer, and only `prepare` the checks and the deltas
-    (`stage` reads whether the report holds an invalid record, a count).
+    batch is in, only `stage` touches the writer, and only `prepare` the checks, the deltas and
+    the key files (`stage` reads whether the report holds an invalid record, a count).
     """
 
-    def __init__(self, session: AsyncSession, tree: OrgTree, principal: Principal) -> None:
+    def __init__(
+        self, session: AsyncSession, tree: OrgTree, principal: Principal, keys: Path
+    ) -> None:
         super().__init__(tree, principal)
         self.writer = BulkWriter(session)
+        self.keys = keys  # the directory of the chunks' key files
         self.accepted: set[str] = set()  # organisations known and in scope
 
     def _admit(self, code: str) -> bool:
@@ -266,14 +248,19 @@ class _BulkBatch(_Batch):
         self.accepted.add(code)
         return True
 
-    def _rows(self, items: Chunk) -> _Rows:
-        rows, indexes = self.check(items)
-        if not self.report.records:
-            self.deltas.add_rows(rows, 1)
-        ids = [row.source_record_id for row in rows]
-        return _Rows(rows, indexes, (min(ids), max(ids)) if ids else None)
+    def _staged(self, spells: pl.DataFrame, indexes: pl.Series) -> Staged | None:
+        if spells.is_empty():
+            return None
+        return staged(spells, indexes, self.keys / f"{indexes[0]:012d}.csv")
 
-    def _parsed(self, chunk: CsvText) -> _Rows:
+    def _rows(self, items: Chunk) -> Staged | None:
+        rows, indexes = self.check(items)
+        spells = spell_frame(rows)
+        if not self.report.records:
+            self.deltas.add(spells, 1)
+        return self._staged(spells, pl.Series("record_index", indexes, dtype=pl.Int64))
+
+    def _parsed(self, chunk: CsvText) -> Staged | None:
         return self._rows(parse_csv(chunk.text, chunk.columns, self.index))
 
     def _canonical(self, line: str, columns: tuple[str, ...]) -> SpellRow | None:
@@ -288,8 +275,9 @@ class _BulkBatch(_Batch):
             return None
         return parsed
 
-    def prepare(self, chunk: Chunk | CsvText) -> _Text | _Rows:
-        """What to stage of a chunk (the checking, in Python)."""
+    def prepare(self, chunk: Chunk | CsvText) -> Staged | None:
+        """What to stage of a chunk (the checking, in Python), or None when none of it is
+        valid."""
         if not isinstance(chunk, CsvText):
             return self._rows(chunk)
         if self.report.records:
@@ -305,29 +293,16 @@ class _BulkBatch(_Batch):
             pieces += (text[done:start], canonical_line(spell, columns))
             done = end
         data = ("".join((*pieces, text[done:])) if others else text).encode()
-        spells = read_spells(data, columns, keys=True)
+        spells = read_spells(data, columns, stored=True)
         self.deltas.add(spells, 1)
-        repeats = bool(spells.select(NATURAL_KEY).is_duplicated().any())
-        ids = spells["source_record_id"]
-        record_ids = (str(ids.min()), str(ids.max()))
-        staged = _Text(data, columns, self.index, self.index + rows - 1, record_ids, repeats)
+        indexes = pl.int_range(self.index, self.index + rows, dtype=pl.Int64, eager=True)
         self.index += rows
-        return staged
+        return self._staged(spells, indexes.alias("record_index"))
 
-    async def stage(self, staged: _Text | _Rows) -> None:
-        """Stage a chunk and, while the batch is still valid, store it."""
-        writer = self.writer
-        if isinstance(staged, _Text):
-            await writer.copy_text(staged.data, staged.columns, staged.first)
-            writer.repeated |= staged.repeats_a_key
-            first, last, record_ids = staged.first, staged.last, staged.record_ids
-        elif staged.record_ids is not None:
-            await writer.copy_rows(staged.rows, staged.indexes)
-            first, last, record_ids = staged.indexes[0], staged.indexes[-1], staged.record_ids
-        else:
-            return
-        if not self.report.records and not writer.repeated:
-            await writer.store(first, last, record_ids)
+    async def stage(self, chunk: Staged | None) -> None:
+        """Hand a chunk to the writer, stored while the batch is still valid."""
+        if chunk is not None:
+            await self.writer.take(chunk, store=not self.report.records)
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         writer = self.writer
@@ -364,8 +339,15 @@ async def ingest(
     repository = SpellRepository(session)
     await repository.lock_writes()
     tree = await OrgTree.load(session)
-    batch = (_BulkBatch if is_postgres(session) else _RowBatch)(session, tree, principal)
-    with _gc_paused(), contextlib.closing(batch.deltas):
+    with contextlib.ExitStack() as cleanup:
+        batch: _RowBatch | _BulkBatch
+        if is_postgres(session):
+            keys = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="leko-sickleave-keys-"))
+            batch = _BulkBatch(session, tree, principal, Path(keys))
+        else:
+            batch = _RowBatch(session, tree, principal)
+        cleanup.enter_context(_gc_paused())
+        cleanup.enter_context(contextlib.closing(batch.deltas))
         result = await batch.run(chunks)
     if is_large(result):
         await repository.refresh_planner_statistics()
