@@ -1,5 +1,6 @@
-"""The bulk path's canonical-row check only recognises rows `parse_record` accepts, and writes
-checked spells back as rows that read the same."""
+"""The bulk path's canonical-row check only recognises rows `parse_record` accepts, reads their
+cells as the spells `parse_record` makes of them, and writes checked spells back as rows that
+read the same."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leko_sickleave.absences.canonical import canonical_line, scan
-from leko_sickleave.absences.contributions import SpellRow
+from leko_sickleave.absences.canonical import Scanned, canonical_line, scan
+from leko_sickleave.absences.contributions import SpellRow, spells_of
 from leko_sickleave.absences.schemas import FIELDS, parse_record
 
 VALID = "kmd,r-1,e-1,k101,pædagog,own_sickness,2025-03-03,2025-03-07,0.5\n"
@@ -23,8 +24,14 @@ field_text = st.one_of(
 )
 
 
-def _scan(text: str, columns: tuple[str, ...] = FIELDS) -> tuple[int, list[tuple[int, int]]]:
+def _scan(text: str, columns: tuple[str, ...] = FIELDS) -> Scanned:
     return scan(text, columns, {"k101"}, lambda code: False)
+
+
+def _read(scanned: Scanned) -> list[SpellRow]:
+    """The spells the bulk path reads from the cells of recognised rows."""
+    assert scanned.cells is not None
+    return [SpellRow(*row) for row in spells_of(scanned.cells, stored=True).rows()]
 
 
 def _values(text: str, columns: tuple[str, ...]) -> list[str | None]:
@@ -42,15 +49,16 @@ def test_a_recognised_row_is_valid_and_reads_back_the_same(cells: tuple[str, ...
     line = ",".join(cells) + "\n"
     if line.count("\n") != 1 or '"' in line or line.count(",") != len(FIELDS) - 1:
         return  # not a plain row of nine cells: never handed to the check
-    rows, others = _scan(line)
-    assert rows == 1
-    if others:
+    scanned = _scan(line)
+    assert scanned.rows == 1
+    if scanned.others:
         return
     spell = parse_record(_values(line, FIELDS))
     assert type(spell) is SpellRow
     assert spell.org_code == "k101"
+    assert _read(scanned) == [spell]
     written = canonical_line(spell, FIELDS)
-    assert _scan(written) == (1, [])
+    assert _scan(written)[:2] == (1, [])
     assert parse_record(_values(written, FIELDS)) == spell
 
 
@@ -67,7 +75,7 @@ def test_rows_the_check_leaves_to_the_parser() -> None:
         VALID.replace("r-1", "r/1"),  # '/' in a key
         VALID.replace("own_sickness", "hangover"),
     ]
-    count, others = _scan("".join(rows))
+    count, others, _ = _scan("".join(rows))
     assert count == len(rows)
     starts = [start for start, _ in others]
     assert len(others) == len(rows) - 1
@@ -78,9 +86,11 @@ def test_any_header_order_and_left_out_columns() -> None:
     columns = ("cause", "org_code", "source_system", "source_record_id", "employee_ref")
     columns += ("job_group", "start_date")
     text = "own_sickness,k101,kmd,r-1,e-1,lærer,2025-03-03\n"
-    assert _scan(text, columns) == (1, [])
+    scanned = _scan(text, columns)
+    assert scanned[:2] == (1, [])
     spell = parse_record(_values(text, columns))
     assert type(spell) is SpellRow
+    assert _read(scanned) == [spell]
     assert spell.end_date is None and spell.fraction_units == 10_000
     assert spell.start_date == date(2025, 3, 3)
     assert canonical_line(spell, columns) == text

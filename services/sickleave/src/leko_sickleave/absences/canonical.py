@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 import polars as pl
 
@@ -91,24 +92,32 @@ def _conditions(columns: tuple[str, ...], accepted: set[str]) -> list[pl.Expr]:
     return [tests[name] for name in columns]
 
 
+class Scanned(NamedTuple):
+    """What `scan` found in a chunk of rows."""
+
+    rows: int
+    others: list[tuple[int, int]]  # the (start, end) offsets of the rows not canonical
+    cells: pl.DataFrame | None  # the rows' cells as strings, when they could be read so
+
+
 def scan(
     text: str, columns: tuple[str, ...], accepted: set[str], admit: Callable[[str], bool]
-) -> tuple[int, list[tuple[int, int]]]:
-    """The number of rows of `text` (whole lines without quotes, each ending with a line feed)
-    and the (start, end) offsets of those that are not canonical. A row's organisation must be
-    in `accepted`, or `admit(code)` (which may add it) must say yes; its dates must be valid,
-    the end not before the start."""
+) -> Scanned:
+    """The rows of `text` (whole lines without quotes, each ending with a line feed), which of
+    them are not canonical, and their cells. A row's organisation must be in `accepted`, or
+    `admit(code)` (which may add it) must say yes; its dates must be valid, the end not
+    before the start."""
     rows = text.count("\n")
     frame = _columns(text, columns, rows)
-    if frame is None:
-        return rows, _spans(text, range(rows))  # left to the parser, which names the bad row
+    if frame is None:  # left to the parser, which names the bad row
+        return Scanned(rows, _spans(text, range(rows)), None)
     for code in frame["org_code"].drop_nulls().unique():
         if code not in accepted:
             admit(code)
     canonical = frame.select(
         pl.all_horizontal(_conditions(columns, accepted)).fill_null(False)
     ).to_series()
-    return rows, _spans(text, (~canonical).arg_true())
+    return Scanned(rows, _spans(text, (~canonical).arg_true()), frame)
 
 
 def _columns(text: str, columns: tuple[str, ...], rows: int) -> pl.DataFrame | None:

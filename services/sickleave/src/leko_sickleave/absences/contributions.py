@@ -166,13 +166,27 @@ def read_spells(data: bytes, columns: Sequence[str], *, stored: bool = False) ->
     if not data:
         return pl.DataFrame(schema=_schema(selected))
     read = {*selected, "fraction"}
-    names = [name for name in columns if name in read]
     frame = pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         new_columns=list(columns),
         columns=[position for position, name in enumerate(columns) if name in read],
         schema_overrides=_schema(columns),
+    )
+    return spells_of(frame, stored=stored)
+
+
+def spells_of(cells: pl.DataFrame, *, stored: bool = False) -> pl.DataFrame:
+    """Canonical CSV cells (typed, or strings as `canonical.scan` reads them) as the columns
+    `read_spells` gives."""
+    selected = SpellRow._fields if stored else CONTRIBUTING
+    names = set(cells.columns)
+    frame = cells.with_columns(
+        pl.col(name).str.to_date("%Y-%m-%d")
+        if _TYPES.get(name) == pl.Date
+        else pl.col(name).cast(_TYPES.get(name, pl.String))
+        for name in names & {*selected, "fraction"}
+        if cells.schema[name] != _TYPES.get(name, pl.String)
     )
     if "fraction_units" not in names:
         fraction = pl.col("fraction") if "fraction" in names else pl.lit(None)

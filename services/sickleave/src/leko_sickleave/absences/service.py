@@ -44,7 +44,13 @@ from leko_kit.auth import Principal
 from leko_kit.problems import Forbidden, NotFound, Unprocessable
 from leko_sickleave.absences.bulk import BulkWriter, Staged, staged
 from leko_sickleave.absences.canonical import canonical_line, scan
-from leko_sickleave.absences.contributions import Deltas, SpellRow, read_spells, spell_frame
+from leko_sickleave.absences.contributions import (
+    Deltas,
+    SpellRow,
+    read_spells,
+    spell_frame,
+    spells_of,
+)
 from leko_sickleave.absences.formats import Chunk, CsvText, Unreadable, parse_csv
 from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.absences.schemas import FieldErrors, parse_record
@@ -283,17 +289,20 @@ class _BulkBatch(_Batch):
         if self.report.records:
             return self._parsed(chunk)
         text, columns = chunk.text, chunk.columns
-        rows, others = scan(text, columns, self.accepted, self._admit)
-        pieces: list[str] = []
-        done = 0
-        for start, end in others:
-            spell = self._canonical(text[start:end], columns)
-            if spell is None:
-                return self._parsed(chunk)
-            pieces += (text[done:start], canonical_line(spell, columns))
-            done = end
-        data = ("".join((*pieces, text[done:])) if others else text).encode()
-        spells = read_spells(data, columns, stored=True)
+        rows, others, cells = scan(text, columns, self.accepted, self._admit)
+        if others or cells is None:
+            pieces: list[str] = []
+            done = 0
+            for start, end in others:
+                spell = self._canonical(text[start:end], columns)
+                if spell is None:
+                    return self._parsed(chunk)
+                pieces += (text[done:start], canonical_line(spell, columns))
+                done = end
+            data = "".join((*pieces, text[done:])).encode()
+            spells = read_spells(data, columns, stored=True)
+        else:
+            spells = spells_of(cells, stored=True)
         self.deltas.add(spells, 1)
         indexes = pl.int_range(self.index, self.index + rows, dtype=pl.Int64, eager=True)
         self.index += rows
