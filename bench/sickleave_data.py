@@ -19,7 +19,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from leko_sickleave.absences.schemas import FIELDS
+from leko_sickleave.absences import schemas
+
+# A payroll extract's columns: partial days as a fraction, so no `hours` column.
+FIELDS = tuple(name for name in schemas.FIELDS if name != "hours")
 
 SOURCE_SYSTEMS = ("kmd-opus", "silkeborg-data", "statens-lon")
 JOB_GROUPS = (

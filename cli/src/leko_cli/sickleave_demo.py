@@ -169,7 +169,7 @@ class DemoSickLeave:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(fields)
         for spell in self.spells:
-            writer.writerow(["" if spell[name] is None else spell[name] for name in fields])
+            writer.writerow(["" if spell.get(name) is None else spell[name] for name in fields])
         return out.getvalue()
 
 

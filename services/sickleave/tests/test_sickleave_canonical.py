@@ -13,13 +13,14 @@ from leko_sickleave.absences.canonical import Scanned, canonical_line, scan
 from leko_sickleave.absences.contributions import SpellRow, spells_of
 from leko_sickleave.absences.schemas import FIELDS, parse_record
 
-VALID = "kmd,r-1,e-1,k101,pædagog,own_sickness,2025-03-03,2025-03-07,0.5\n"
+VALID = "kmd,r-1,e-1,k101,pædagog,own_sickness,2025-03-03,2025-03-07,0.5,\n"
 TRICKY = ' ,/"-.0123456789aeæ\t\u00a0\u2003\x1cé'
 
 field_text = st.one_of(
     st.text(alphabet=TRICKY, max_size=12),
     st.sampled_from(["k101", "own_sickness", "child_sickness", "2025-03-03", "2025-02-30"]),
     st.sampled_from(["1", "0.5", "0.0001", "0", "0.00000", "1.0", "1.5", "", ".5", "0.12345"]),
+    st.sampled_from(["3.7", "7.4", "7.40", "7.41", "7.39", "0.01", "0.00", "8", "07", "2.345"]),
     st.sampled_from(["0101901234", "e-010190-1234", "1999-12-31", "2101-01-01", "x" * 70]),
 )
 
@@ -68,8 +69,10 @@ def test_rows_the_check_leaves_to_the_parser() -> None:
         VALID.replace("e-1", "0101901234"),  # possibly a CPR number
         VALID.replace("pædagog", " pædagog"),  # whitespace to strip
         VALID.replace("k101", "k147"),  # not admitted
-        VALID.replace("0.5\n", "0.12345\n"),  # more than four decimals
-        VALID.replace("0.5\n", "0\n"),  # zero
+        VALID.replace("0.5,\n", "0.12345,\n"),  # more than four decimals
+        VALID.replace("0.5,\n", "0,\n"),  # zero
+        VALID.replace("0.5,\n", "0.5,3.7\n"),  # hours beside a fraction
+        VALID.replace("0.5,\n", ",7.41\n"),  # more hours than a full-time day
         VALID.replace("2025-03-07", "2025-02-28"),  # ends before it starts
         VALID.replace("2025-03-03", "2025-02-30"),  # no such day
         VALID.replace("r-1", "r/1"),  # '/' in a key
@@ -80,6 +83,18 @@ def test_rows_the_check_leaves_to_the_parser() -> None:
     starts = [start for start, _ in others]
     assert len(others) == len(rows) - 1
     assert starts[0] == len(VALID)
+
+
+def test_hours_per_day_read_as_the_fraction_of_a_full_time_day() -> None:
+    text = VALID.replace("0.5,\n", ",3.7\n") + VALID.replace("r-1", "r-2").replace(
+        "0.5,\n", ",7.4\n"
+    )
+    scanned = _scan(text)
+    assert scanned[:2] == (2, [])
+    assert [spell.fraction_units for spell in _read(scanned)] == [5_000, 10_000]
+    assert _read(scanned) == [
+        parse_record(_values(line + "\n", FIELDS)) for line in text.splitlines()
+    ]
 
 
 def test_any_header_order_and_left_out_columns() -> None:

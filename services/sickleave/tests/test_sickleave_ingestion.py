@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ pytestmark = pytest.mark.anyio
 
 CSV = "text/csv"
 NDJSON = "application/x-ndjson"
+JSON = "application/json"
 
 
 async def spells(database: Database) -> dict[str, Spell]:
@@ -83,6 +84,72 @@ async def test_json_batch_creates_then_reports_unchanged_and_updated(
     assert again.json() == {"created": 0, "updated": 1, "unchanged": 1}
     assert (await spells(database))["r-2"].end_date == date(2025, 3, 20)
     await assert_exact(database)
+
+
+HOURS_FORMATS = [
+    pytest.param(lambda batch: json.dumps({"records": batch}).encode(), JSON, id="json"),
+    pytest.param(ndjson, NDJSON, id="ndjson"),
+    pytest.param(as_csv, CSV, id="csv"),
+    pytest.param(
+        lambda batch: as_csv(batch, [name for name in FIELDS if name != "fraction"]),
+        CSV,
+        id="csv-without-fraction",
+    ),
+]
+
+
+@pytest.mark.parametrize(("encode", "content_type"), HOURS_FORMATS)
+async def test_hours_per_day_are_stored_as_the_fraction_of_a_full_time_day(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    encode: Callable[[list[dict[str, Any]]], bytes],
+    content_type: str,
+) -> None:
+    """`hours` absent per working day count as hours / 7.4 of an absence day (dagsværk): the
+    spell is the same as one reported with that fraction."""
+    batch = [
+        record(1, fraction=None, hours=3.7),
+        record(2, fraction=None, hours=2.345),
+        record(3, fraction=None, hours=7.4),
+        record(4, fraction=None),
+    ]
+    response = await post_body(client, internal_keys, encode(batch), content_type)
+    assert response.json() == {"created": 4, "updated": 0, "unchanged": 0}, response.text
+    units = {key: spell.fraction_units for key, spell in (await spells(database)).items()}
+    assert units == {"r-1": 5_000, "r-2": 3_169, "r-3": 10_000, "r-4": 10_000}
+    await assert_exact(database)
+    as_fractions = [record(1, fraction=0.5), record(3)]
+    response = await post_records(client, internal_keys, as_fractions)
+    assert response.json() == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+BAD_HOURS = [
+    pytest.param({"hours": 3.7}, "not both", id="beside-a-fraction"),
+    pytest.param({"fraction": None, "hours": 0}, "0 < hours ≤ 7.4", id="zero"),
+    pytest.param({"fraction": None, "hours": 7.5}, "0 < hours ≤ 7.4", id="more-than-a-day"),
+    pytest.param({"fraction": None, "hours": "many"}, "0 < hours ≤ 7.4", id="not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_HOURS)
+@pytest.mark.parametrize("content_type", [JSON, CSV])
+async def test_bad_hours_are_refused_by_name(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    fields: dict[str, Any],
+    message: str,
+    content_type: str,
+) -> None:
+    batch = [record(1), record(2) | fields]
+    body = json.dumps({"records": batch}).encode() if content_type == JSON else as_csv(batch)
+    response = await post_body(client, internal_keys, body, content_type)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [error["loc"] for error in errors] == [["body", "records", 1, "hours"]]
+    assert message in errors[0]["message"]
+    await assert_nothing_stored(database)
 
 
 async def test_a_batch_sent_again_unchanged_changes_nothing(
@@ -503,7 +570,7 @@ async def test_a_stored_spell_carrying_the_batch_transaction_id_is_no_repeat(
             text("SELECT xmin::text FROM absence_spells WHERE source_record_id = 'r-3'")
         )
         values = record(3, fraction=0.5)
-        spell = parse_record([str(values[name]) for name in FIELDS])
+        spell = parse_record([values.get(name) for name in FIELDS])
         assert type(spell) is SpellRow
         chunk = staged(spell_frame([spell]), pl.Series([0]), tmp_path / "keys.csv")
         await writer.take(chunk, store=True)
@@ -555,7 +622,7 @@ async def test_every_bad_record_is_listed_up_to_a_limit(
 BAD_CSV = [
     pytest.param(b"source_system,org_code\nx,k101\n", "header", id="missing-columns"),
     pytest.param(
-        as_csv([record(1)]).replace(b"fraction", b"hours", 1), "header", id="unknown-column"
+        as_csv([record(1)]).replace(b"fraction", b"fractions", 1), "header", id="unknown-column"
     ),
     pytest.param(
         as_csv([record(1)]).replace(b"fraction", b"cause", 1), "header", id="repeated-column"

@@ -6,8 +6,8 @@ no denominator and is left out, so every ratio compares like with like):
 - employees and fte: the mean over those months; agreed hours: their sum;
 - absence_days_per_fte (fraværsdagsværk pr. fuldtidsansat) = absence days / fte;
 - absence_percentage (fraværsprocent) = absence hours / agreed hours × 100, with absence hours
-  = absence days × 7.4, a full-time day (37 hours a week / 5): `fraction` already scales a
-  partial day, and payroll systems report agreed hours but not hours absent;
+  = absence days × 7.4, a full-time day (37 hours a week / 5): `fraction` (or `hours` / 7.4)
+  already scales a partial day;
 - spells_per_fte = spells started in those months / fte.
 
 A unit with fewer than 5 employees (mean headcount), or without staffing, is withheld; so is
@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from leko_sickleave.models import FRACTION_UNITS, FTE_UNITS, HOURS_UNITS
+from leko_sickleave.models import FRACTION_UNITS, FTE_UNITS, FULL_TIME_DAY_HOURS, HOURS_UNITS
 
 ANONYMITY_THRESHOLD = 5
-FULL_TIME_DAY_HOURS = 7.4
 
 
 class Kpi(StrEnum):

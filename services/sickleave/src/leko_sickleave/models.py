@@ -28,6 +28,9 @@ from sqlalchemy.types import TypeEngine
 from leko_kit.tables import NAMING_CONVENTION, UTCDateTime, utcnow
 
 FRACTION_UNITS = 10_000  # a fraction of 1 is stored as 10,000; absence days likewise
+# A full-time day's hours (dagsværk: 37 hours a week / 5): a spell reported in `hours` per day
+# is stored as the fraction hours / 7.4, and absence days count as 7.4 hours each.
+FULL_TIME_DAY_HOURS = 7.4
 FTE_UNITS = 10_000
 HOURS_UNITS = 100
 TARGET_UNITS = 100  # a target of 9.5 days per FTE is stored as 950

@@ -3,7 +3,8 @@
 A canonical row is one whose text `parse_record` would accept unchanged and that PostgreSQL's
 `COPY ... (FORMAT csv)` reads as the same values: no quotes, no whitespace at either end of a
 field, ASCII keys without '/', an employee reference without a run of ten digits (so never a
-CPR number), a known cause, dates as `yyyy-mm-dd` and a fraction with at most four decimals.
+CPR number), a known cause, dates as `yyyy-mm-dd`, and a fraction with at most four decimals
+or hours with at most two (not both).
 Such rows go to the database as text, unparsed; any other row is parsed by `parse_record`,
 which stays the one definition of what is valid: the check only recognises a subset of what it
 accepts, and `tests/test_sickleave_canonical.py` checks that, field by field.
@@ -45,6 +46,9 @@ _CPR_LIKE = r"[0-9]{6}[- ]?[0-9]{4}"
 # 0 < fraction ≤ 1 with at most four decimals (an empty cell is 1).
 _FRACTION = r"^(?:0\.[0-9]{1,4}|1(?:\.0{1,4})?)$"
 _ZERO = r"^0\.0+$"
+# 0 < hours ≤ 7.4 with at most two decimals.
+_HOURS = r"^(?:[0-6](?:\.[0-9]{1,2})?|7(?:\.(?:[0-3][0-9]?|40?))?)$"
+_NO_HOURS = r"^0(?:\.0{1,2})?$"
 
 
 @cache
@@ -73,6 +77,7 @@ def _key(name: str, limit: int) -> pl.Expr:
 def _conditions(columns: tuple[str, ...], accepted: set[str]) -> list[pl.Expr]:
     """One test per column of the header: whether the cell is canonical (null when empty)."""
     dates = _iso_dates()
+    no_fraction = pl.col("fraction").is_null() if "fraction" in columns else pl.lit(True)
     tests = {
         "source_system": _key("source_system", SOURCE_SYSTEM_MAX),
         "source_record_id": _key("source_record_id", RECORD_ID_MAX),
@@ -88,6 +93,12 @@ def _conditions(columns: tuple[str, ...], accepted: set[str]) -> list[pl.Expr]:
         | (pl.col("end_date").is_in(dates) & (pl.col("end_date") >= pl.col("start_date"))),
         "fraction": pl.col("fraction").is_null()
         | (pl.col("fraction").str.contains(_FRACTION) & ~pl.col("fraction").str.contains(_ZERO)),
+        "hours": pl.col("hours").is_null()
+        | (
+            pl.col("hours").str.contains(_HOURS)
+            & ~pl.col("hours").str.contains(_NO_HOURS)
+            & no_fraction
+        ),
     }
     return [tests[name] for name in columns]
 
@@ -146,9 +157,12 @@ def _spans(text: str, rows: Iterable[int]) -> list[tuple[int, int]]:
     return [(ends[row - 1] if row else 0, ends[row]) for row in wanted]
 
 
-def canonical_line(spell: SpellRow, columns: tuple[str, ...]) -> str:
-    """A checked spell as a plain CSV row in `columns` order. Its values come from a row
-    without quotes, so they hold no commas, quotes or line breaks."""
+def canonical_line(spell: SpellRow, columns: tuple[str, ...]) -> str | None:
+    """A checked spell as a plain CSV row in `columns` order, or None when the columns cannot
+    carry its fraction (reported in hours, with no `fraction` column). Its values come from a
+    row without quotes, so they hold no commas, quotes or line breaks."""
+    if "fraction" not in columns and spell.fraction_units != FRACTION_UNITS:
+        return None
     values = {
         "source_system": spell.source_system,
         "source_record_id": spell.source_record_id,
@@ -159,5 +173,6 @@ def canonical_line(spell: SpellRow, columns: tuple[str, ...]) -> str:
         "start_date": spell.start_date.isoformat(),
         "end_date": "" if spell.end_date is None else spell.end_date.isoformat(),
         "fraction": "{}.{:04d}".format(*divmod(spell.fraction_units, FRACTION_UNITS)),
+        "hours": "",
     }
     return ",".join(values[name] for name in columns) + "\n"

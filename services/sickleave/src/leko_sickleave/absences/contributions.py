@@ -49,7 +49,7 @@ from leko_sickleave.danish_calendar import (
     MONTH_STARTS,
     month_key,
 )
-from leko_sickleave.models import FRACTION_UNITS
+from leko_sickleave.models import FRACTION_UNITS, FULL_TIME_DAY_HOURS
 
 LENGTH_BUCKETS = ("1-3", "4-14", "15-28", "29+")
 LENGTH_LIMITS = (3, 14, 28)  # the longest spell of each bucket but the last
@@ -71,6 +71,7 @@ _TYPES: dict[str, Any] = {
     "end_date": pl.Date,
     "fraction_units": pl.Int64,
     "fraction": pl.Float64,
+    "hours": pl.Float64,
 }
 # Pending deltas are added up once at least this many rows have come together.
 _COMPACT_ROWS = 20_000
@@ -165,7 +166,7 @@ def read_spells(data: bytes, columns: Sequence[str], *, stored: bool = False) ->
     selected = SpellRow._fields if stored else CONTRIBUTING
     if not data:
         return pl.DataFrame(schema=_schema(selected))
-    read = {*selected, "fraction"}
+    read = {*selected, "fraction", "hours"}
     frame = pl.read_csv(
         io.BytesIO(data),
         has_header=False,
@@ -185,16 +186,20 @@ def spells_of(cells: pl.DataFrame, *, stored: bool = False) -> pl.DataFrame:
         pl.col(name).str.to_date("%Y-%m-%d")
         if _TYPES.get(name) == pl.Date
         else pl.col(name).cast(_TYPES.get(name, pl.String))
-        for name in names & {*selected, "fraction"}
+        for name in names & {*selected, "fraction", "hours"}
         if cells.schema[name] != _TYPES.get(name, pl.String)
     )
     if "fraction_units" not in names:
         fraction = pl.col("fraction") if "fraction" in names else pl.lit(None)
-        frame = frame.with_columns(
-            fraction_units=(fraction.cast(pl.Float64).fill_null(1.0) * FRACTION_UNITS)
-            .round()
-            .cast(pl.Int64)
-        )
+        units = (fraction.cast(pl.Float64).fill_null(1.0) * FRACTION_UNITS).round()
+        if "hours" in names:  # as `schemas.hours_units` computes them
+            hours = pl.col("hours").cast(pl.Float64)
+            units = (
+                pl.when(hours.is_null())
+                .then(units)
+                .otherwise((hours / FULL_TIME_DAY_HOURS * FRACTION_UNITS).round())
+            )
+        frame = frame.with_columns(fraction_units=units.cast(pl.Int64))
     if "end_date" not in names:
         frame = frame.with_columns(end_date=pl.lit(None, dtype=pl.Date))
     return frame.select(selected)

@@ -178,7 +178,7 @@ def _header_columns(header: list[str]) -> tuple[str, ...]:
         raise _body_error(
             "The CSV header must name the record fields: "
             + ", ".join(FIELDS)
-            + " (end_date and fraction may be left out; any order).",
+            + " (end_date, fraction and hours may be left out; any order).",
             "; ".join(problems),
             "header",
         )

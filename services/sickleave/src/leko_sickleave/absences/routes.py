@@ -22,10 +22,11 @@ BATCH_PATH = "/v1/absences/batch"
 
 _CSV_EXAMPLE = (
     ",".join(FIELDS)
-    + "\nkmd-opus,2025-000184,e-7f3a91c2,k101,pædagog,own_sickness,2025-03-03,2025-03-07,1"
+    + "\nkmd-opus,2025-000184,e-7f3a91c2,k101,pædagog,own_sickness,2025-03-03,2025-03-07,1,"
     + "\nkmd-opus,2025-000185,e-0b44de19,k101,social- og sundhedsassistent,child_sickness,"
-    "2025-03-04,2025-03-04,0.5"
-    + "\nkmd-opus,2025-000186,e-91aa7702,k101,lærer,own_sickness,2025-03-10,,1\n"
+    "2025-03-04,2025-03-04,0.5,"
+    + "\nkmd-opus,2025-000186,e-91aa7702,k101,lærer,own_sickness,2025-03-10,,1,"
+    + "\nkmd-opus,2025-000187,e-5c2d0e8a,k101,pædagog,own_sickness,2025-03-11,2025-03-12,,3.7\n"
 )
 _NDJSON_EXAMPLE = (
     '{"source_system": "kmd-opus", "source_record_id": "2025-000184", "employee_ref": '
@@ -43,8 +44,9 @@ _BATCH_BODY: dict[str, Any] = {
         "text/csv": {
             "schema": {
                 "type": "string",
-                "description": "A header row of the field names (any order; end_date and "
-                "fraction may be left out), then one record per row; an empty cell is null.",
+                "description": "A header row of the field names (any order; end_date, "
+                "fraction and hours may be left out), then one record per row; an empty cell "
+                "is null.",
             },
             "example": _CSV_EXAMPLE,
         },
@@ -66,12 +68,14 @@ SourceRecordId = Annotated[str, Path(max_length=128, examples=["2025-000184"])]
     "replaces the stored version, and the answer counts spells `created`, `updated` and "
     "`unchanged`. `employee_ref` is a pseudonym: CPR numbers are refused. `end_date` null "
     "means the spell is still open. `fraction` (0 < f ≤ 1, default 1) is the share of each "
-    "day absent.\n\n"
+    "day absent; or give `hours` absent per working day instead (0 < h ≤ 7.4), stored as the "
+    "fraction h / 7.4 of a full-time day (dagsværk).\n\n"
     "The batch is atomic: every record is checked and, if any is bad, nothing is stored and "
     'the 422 lists each bad record as `loc: ["body", "records", index, field]` (index from 0: the '
     "array position, the NDJSON line, the CSV row after the header). Bad records include an "
     "`org_code` unknown to the registry, `end_date` before `start_date`, dates outside "
-    "2000–2100, a `fraction` outside (0, 1] and a natural key repeated in the request. A "
+    "2000–2100, a `fraction` outside (0, 1], `hours` outside (0, 7.4] or given beside a "
+    "`fraction`, and a natural key repeated in the request. A "
     "record for an organisation outside your scope makes the whole request 403.\n\n"
     "Idempotent by its natural keys: `Idempotency-Key` is not needed (and not used) here.",
     openapi_extra={"requestBody": _BATCH_BODY},

@@ -20,7 +20,7 @@ from leko_kit.cpr import CPR_MESSAGE, PseudonymousRef, looks_like_cpr
 from leko_kit.schemas import StrictModel
 from leko_sickleave.absences.contributions import SpellRow
 from leko_sickleave.danish_calendar import FIRST_DATE, LAST_DATE
-from leko_sickleave.models import FRACTION_UNITS
+from leko_sickleave.models import FRACTION_UNITS, FULL_TIME_DAY_HOURS
 
 MAX_JSON_RECORDS = 10_000
 SOURCE_SYSTEM_MAX, RECORD_ID_MAX, EMPLOYEE_REF_MAX, ORG_CODE_MAX, JOB_GROUP_MAX = (
@@ -51,6 +51,7 @@ FIELDS = (
     "start_date",
     "end_date",
     "fraction",
+    "hours",
 )
 REQUIRED_FIELDS = frozenset(FIELDS[:7])
 _CAUSES = frozenset(Cause)
@@ -103,7 +104,14 @@ class AbsenceRecord(StrictModel):
     fraction: Annotated[float, Field(gt=0, le=1)] = Field(
         1.0,
         description="Share of each day absent (0 < fraction ≤ 1; 0.5 = half days); stored to "
-        "4 decimals.",
+        "4 decimals. Leave it out when you give `hours`.",
+    )
+    hours: Annotated[float, Field(gt=0, le=FULL_TIME_DAY_HOURS)] | None = Field(
+        None,
+        description="Instead of `fraction`: hours absent on each working day of the spell, "
+        "0 < hours ≤ 7.4. Stored as the fraction hours / 7.4 of a full-time day (dagsværk, "
+        "37 hours a week / 5), so 3.7 hours count as half an absence day.",
+        examples=[3.7],
     )
 
 
@@ -150,13 +158,34 @@ def _date(value: Any, field: str, errors: FieldErrors) -> date | None:
     return day
 
 
-def _fraction(value: Any, errors: FieldErrors) -> int:
-    if value is None or value == "":
-        return FRACTION_UNITS
+def _number(value: Any) -> float:
     try:
-        number = float(value) if type(value) in (str, int, float) else float("nan")
+        return float(value) if type(value) in (str, int, float) else float("nan")
     except ValueError:
-        number = float("nan")
+        return float("nan")
+
+
+def hours_units(hours: float) -> int:
+    """The fraction units of `hours` absent per day (0 when outside (0, 7.4])."""
+    if not 0 < hours <= FULL_TIME_DAY_HOURS:
+        return 0
+    return round(hours / FULL_TIME_DAY_HOURS * FRACTION_UNITS)
+
+
+def _fraction(fraction: Any, hours: Any, errors: FieldErrors) -> int:
+    if hours is not None and hours != "":
+        if fraction is not None and fraction != "":
+            errors.append(("hours", "give either `hours` or `fraction` for a spell, not both"))
+            return 0
+        units = hours_units(_number(hours))
+        if not units:
+            errors.append(
+                ("hours", "must be the hours absent per working day, 0 < hours ≤ 7.4 (a full day)")
+            )
+        return units
+    if fraction is None or fraction == "":
+        return FRACTION_UNITS
+    number = _number(fraction)
     units = round(number * FRACTION_UNITS) if 0 < number <= 1 else 0
     if not units:
         errors.append(("fraction", "must be a number with 0 < fraction ≤ 1 (at least 0.0001)"))
@@ -172,12 +201,16 @@ def parse_record(values: Sequence[Any]) -> SpellRow | FieldErrors:
     `record_problems`, which applies the same rules field by field to name every problem.
     """
     try:
-        source_system, record_id, employee, org, job_group, cause, start, end, fraction = values
+        source_system, record_id, employee, org, job_group, cause, start, end, fraction, hours = (
+            values
+        )
         source_system, record_id = source_system.strip(), record_id.strip()
         employee, org, job_group = employee.strip(), org.strip(), job_group.strip()
         start_date = date.fromisoformat(start)
         end_date = None if end is None or end == "" else date.fromisoformat(end)
-        if fraction is None or fraction == "":
+        if hours is not None and hours != "":
+            units = 0  # the field by field check converts hours
+        elif fraction is None or fraction == "":
             units = FRACTION_UNITS
         elif type(fraction) in (str, int, float):
             number = float(fraction)
@@ -222,7 +255,7 @@ def record_problems(values: Sequence[Any]) -> SpellRow | FieldErrors:
     errors: FieldErrors = []
     if not isinstance(values, Sequence) or len(values) != len(FIELDS):
         return [("", f"must have the {len(FIELDS)} record fields")]
-    source_system, record_id, employee, org, job_group, cause, start, end, fraction = values
+    source_system, record_id, employee, org, job_group, cause, start, end, fraction, hours = values
     source_system = _key(source_system, "source_system", SOURCE_SYSTEM_MAX, errors)
     record_id = _key(record_id, "source_record_id", RECORD_ID_MAX, errors)
     employee = _text(employee, "employee_ref", EMPLOYEE_REF_MAX, errors)
@@ -238,7 +271,7 @@ def record_problems(values: Sequence[Any]) -> SpellRow | FieldErrors:
     end_date = _date(end, "end_date", errors)
     if start_date is not None and end_date is not None and end_date < start_date:
         errors.append(("end_date", "is before start_date; a spell ends on or after it starts"))
-    units = _fraction(fraction, errors)
+    units = _fraction(fraction, hours, errors)
     if errors or start_date is None:
         return errors
     return SpellRow(

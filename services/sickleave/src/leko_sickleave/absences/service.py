@@ -295,9 +295,10 @@ class _BulkBatch(_Batch):
             done = 0
             for start, end in others:
                 spell = self._canonical(text[start:end], columns)
-                if spell is None:
+                line = None if spell is None else canonical_line(spell, columns)
+                if line is None:
                     return self._parsed(chunk)
-                pieces += (text[done:start], canonical_line(spell, columns))
+                pieces += (text[done:start], line)
                 done = end
             data = "".join((*pieces, text[done:])).encode()
             spells = read_spells(data, columns, stored=True)
