@@ -278,8 +278,8 @@ class _SpilledSums:
         self.spills += 1
 
     def take(self) -> Iterator[pl.DataFrame]:
-        """The sums that are not zero (key columns, then values), each key once, in parts
-        sorted by key; taking them empties the buffer and removes the files."""
+        """The sums that are not zero (key columns, then values), each key once, in parts;
+        taking them empties the buffer and removes the files."""
         if self.directory is None:
             yield self.pending.take()
             return
@@ -295,7 +295,6 @@ class _SpilledSums:
                     .group_by(key)
                     .agg(_sums(values))
                     .filter(_any_nonzero(values))
-                    .sort(key)
                     .select(*key, *values)
                 )
                 yield summed.collect()
