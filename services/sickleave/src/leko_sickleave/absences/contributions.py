@@ -251,8 +251,8 @@ class _Sums:
 class _SpilledSums:
     """Per-key sums of any number of keys in bounded memory: whenever more than `held` rows
     are pending they are added up and written to local files, split into `SPILL_PARTS` parts
-    by a hash of the `part_by` column (a plain string, so that a key lands in the same part
-    whichever frame it came in); `take` adds up one part at a time. A million spells of
+    by a hash of the `part_by` column (as a plain string, so that a key lands in the same
+    part whichever frame it came in); `take` adds up one part at a time. A million spells of
     273,000 employees spill about 800,000 rows; PostgreSQL then receives each key once rather
     than the partial sums, which had taken it seconds to add up."""
 
@@ -272,14 +272,16 @@ class _SpilledSums:
     def _spill(self) -> None:
         if self.directory is None:
             self.directory = Path(tempfile.mkdtemp(prefix="leko-sickleave-sums-"))
-        sums = self.pending.take().with_columns(part=pl.col(self.part_by).hash() % SPILL_PARTS)
+        sums = self.pending.take().with_columns(
+            part=pl.col(self.part_by).cast(pl.String).hash() % SPILL_PARTS
+        )
         for (part,), rows in sums.partition_by("part", as_dict=True, include_key=False).items():
             rows.write_ipc(self.directory / f"{part:02d}-{self.spills:06d}.arrow")
         self.spills += 1
 
     def take(self) -> Iterator[pl.DataFrame]:
-        """The sums that are not zero (key columns, then values), each key once, in parts;
-        taking them empties the buffer and removes the files."""
+        """The sums that are not zero (key columns, then values), each key once, in parts
+        sorted by key; taking them empties the buffer and removes the files."""
         if self.directory is None:
             yield self.pending.take()
             return
@@ -295,6 +297,7 @@ class _SpilledSums:
                     .group_by(key)
                     .agg(_sums(values))
                     .filter(_any_nonzero(values))
+                    .sort(key)
                     .select(*key, *values)
                 )
                 yield summed.collect()
@@ -318,7 +321,7 @@ class Deltas:
 
     def __init__(self) -> None:
         self._employees = _SpilledSums(
-            EMPLOYEE_KEY, EMPLOYEE_VALUES, part_by="employee_ref", held=EMPLOYEE_ROWS_HELD
+            EMPLOYEE_KEY, EMPLOYEE_VALUES, part_by="org_code", held=EMPLOYEE_ROWS_HELD
         )
         self._totals = _Sums(_TOTAL_KEY, _TOTAL_VALUES)
         self._open_starts = _Sums(_OPEN_KEY, ("spells",))
@@ -416,7 +419,13 @@ class Deltas:
 
     def take_employees(self) -> Iterator[pl.DataFrame]:
         """The `employee_year_totals` deltas (key columns, then values) that are not zero,
-        each key once, in parts; taking them empties the buffer."""
+        each key once, in parts; taking them empties the buffer.
+
+        A part holds every employee of some organisations, sorted by the table's key, so that
+        PostgreSQL inserts the new rows of each organisation one after the other. Measured on
+        587,000 new rows: 1.8–2.2 s in that order, 2.9 s in parts by employee (each sorted),
+        3.7–3.9 s in no order.
+        """
         return self._employees.take()
 
     def close(self) -> None:
