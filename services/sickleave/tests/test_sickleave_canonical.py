@@ -49,7 +49,7 @@ rows = st.tuples(*(st.one_of(st.just(cell), field_text) for cell in VALID.rstrip
 def test_a_recognised_row_is_valid_and_reads_back_the_same(cells: tuple[str, ...]) -> None:
     line = ",".join(cells) + "\n"
     if line.count("\n") != 1 or '"' in line or line.count(",") != len(FIELDS) - 1:
-        return  # not a plain row of nine cells: never handed to the check
+        return  # not a plain row of one cell per field: never handed to the check
     scanned = _scan(line)
     assert scanned.rows == 1
     if scanned.others:

@@ -248,6 +248,7 @@ async def test_per_employee_sums_spilled_to_files_stay_exact_and_leave_no_files(
     whether it stores the batch or refuses it."""
     monkeypatch.setattr(formats, "CHUNK_RECORDS", 7)
     monkeypatch.setattr(contributions, "EMPLOYEE_ROWS_HELD", 3)
+    monkeypatch.setattr(contributions, "PART_ROWS", 4)  # parts added up in pieces, too
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     batch = [
         record(
@@ -549,6 +550,30 @@ async def test_values_that_csv_must_quote_are_stored_as_sent_whether_new_or_corr
     await assert_exact(database)
 
 
+async def test_a_refused_batch_names_a_repeat_of_a_spell_it_had_copied_in(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first chunk is all new and stored at once; a later chunk has an invalid record,
+    so the batch is refused, and repeats a key of the first: the 422 names both."""
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 2)
+    body = as_csv([record(10), record(11), record(12, fraction=2), record(10)])
+
+    async def one_line_at_a_time() -> AsyncIterator[bytes]:
+        for line in body.splitlines(keepends=True):
+            yield line
+
+    response = await post_body(client, internal_keys, one_line_at_a_time(), CSV)
+    assert response.status_code == 422, response.text
+    assert [(error["loc"][2:], error["message"]) for error in response.json()["errors"]] == [
+        ([2, "fraction"], "must be a number with 0 < fraction ≤ 1 (at least 0.0001)"),
+        ([3, "source_record_id"], "repeats the source_system and source_record_id of record 0"),
+    ]
+    await assert_nothing_stored(database)
+
+
 async def test_a_stored_spell_carrying_the_batch_transaction_id_is_no_repeat(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,
@@ -630,7 +655,7 @@ BAD_CSV = [
     pytest.param(b"", "header", id="empty"),
     pytest.param(as_csv([record(1)]) + b"only,three,columns\n", "records", id="column-count"),
     pytest.param(  # one cell too many and one too few: the commas add up
-        as_csv([record(1)]) + b"a,b,c,d,e,f,g,h,i,j\na,b,c,d,e,f,g,h\n",
+        as_csv([record(1)]) + b"a,b,c,d,e,f,g,h,i,j,k\na,b,c,d,e,f,g,h,i\n",
         "records",
         id="column-counts-that-add-up",
     ),

@@ -243,14 +243,16 @@ class BulkWriter:
 
     async def take(self, chunk: Staged, *, store: bool) -> None:
         """Take a checked chunk, stored at once with `store` (while the batch is still valid:
-        its records are then consecutive and all valid, and none repeats a key of another).
-        Of a chunk that is not stored, only the keys are kept, for `repeated_keys`; a chunk
-        that repeats a key of its own sets `repeated`, and nothing more is stored."""
+        its records are then consecutive and all valid). Of a chunk that is not stored, only
+        the keys are kept, for `repeated_keys`; a chunk that repeats a key of its own sets
+        `repeated`, and nothing more is stored."""
         self.staged += chunk.count
         self.repeated |= chunk.repeats_a_key
         if not store or self.repeated:
             self._keys.append(chunk.keys)
             return
+        if chunk.last - chunk.first + 1 != chunk.count:  # staging numbers them from `first`
+            raise AssertionError(f"records {chunk.first}..{chunk.last} are not all valid")
         low, high = chunk.record_ids
         if not await self.session.scalar(text(_OVERLAPS), {"low": low, "high": high}):
             await self._copy("absence_spells", chunk.spells)
@@ -360,6 +362,7 @@ class BulkWriter:
                     loop.call_soon_threadsafe(parts.put_nowait, None)
 
             writing = asyncio.ensure_future(asyncio.to_thread(write_parts))
+            writing.add_done_callback(_retrieved)
             try:
                 await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
                 driver = await driver_connection(self.session)
@@ -455,3 +458,10 @@ class BulkWriter:
         DO UPDATE SET employees = {_DISTRIBUTION.name}.employees + excluded.employees"""  # noqa: S608
             )
         )
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """Mark a worker's error as seen: when the statement beside it failed first, that error is
+    the one raised, and the worker's would otherwise be logged as never retrieved."""
+    if not task.cancelled():
+        task.exception()

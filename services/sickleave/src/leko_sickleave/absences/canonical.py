@@ -1,12 +1,12 @@
 """Recognising CSV rows that need no parsing: the bulk path's check, column by column.
 
-A canonical row is one whose text `parse_record` would accept unchanged and that PostgreSQL's
-`COPY ... (FORMAT csv)` reads as the same values: no quotes, no whitespace at either end of a
-field, ASCII keys without '/', an employee reference without a run of ten digits (so never a
-CPR number), a known cause, dates as `yyyy-mm-dd`, and a fraction with at most four decimals
-or hours with at most two (not both).
-Such rows go to the database as text, unparsed; any other row is parsed by `parse_record`,
-which stays the one definition of what is valid: the check only recognises a subset of what it
+A canonical row is one whose text `parse_record` would accept unchanged and whose cells, read
+as strings by Polars and converted by `contributions.spells_of`, are the spell `parse_record`
+makes of it: no quotes, no whitespace at either end of a field, ASCII keys without '/', an
+employee reference without a run of ten digits (so never a CPR number), a known cause, dates
+as `yyyy-mm-dd`, and a fraction with at most four decimals or hours with at most two (not
+both). Such rows are never parsed in Python; any other row is parsed by `parse_record`, which
+stays the one definition of what is valid: the check only recognises a subset of what it
 accepts, and `tests/test_sickleave_canonical.py` checks that, field by field.
 
 The check reads a chunk of rows into columns (Polars) and tests each column with one

@@ -60,10 +60,10 @@ EMPLOYEE_VALUES = ("day_units", *MONTH_COLUMNS)
 NATURAL_KEY = ("source_system", "source_record_id")
 # The columns a spell's contributions depend on.
 CONTRIBUTING = ("org_code", "employee_ref", "cause", "start_date", "end_date", "fraction_units")
-# The types of a spell's columns in a frame, other than strings, and of the `fraction` of a
-# CSV row. Organisations and causes as categories: few values, each held once (organisations
-# are the replica's, as only known ones are admitted), which took 11 MB off a million-spell
-# batch.
+# The types of a spell's columns in a frame, other than strings, and of the `fraction` and
+# `hours` of a CSV row. Organisations and causes as categories: few values, each held once
+# (organisations are the replica's, as only known ones are admitted), which took 11 MB off a
+# million-spell batch.
 _TYPES: dict[str, Any] = {
     "org_code": pl.Categorical,
     "cause": pl.Categorical,
@@ -78,9 +78,11 @@ _COMPACT_ROWS = 20_000
 # Per-employee sums held in memory before they go to local files (see `_SpilledSums`): about
 # 1 MB per thousand while they are added up.
 EMPLOYEE_ROWS_HELD = 20_000
-# The parts (by a hash of the employee reference) per-employee sums are spilled in and added
-# up one at a time.
+# The parts (by a hash of the organisation) per-employee sums are spilled in and added up one
+# at a time; a part with more spilled rows than `PART_ROWS` is added up in pieces, by a hash of
+# the employee reference (a batch from one large organisation has all its sums in one part).
 SPILL_PARTS = 16
+PART_ROWS = 250_000
 _TOTAL_KEY = ("org_code", "month", "cause")
 _TOTAL_VALUES = ("day_units", "spells", *BUCKET_COLUMNS)
 _OPEN_KEY = ("org_code", "cause", "start_date")
@@ -161,8 +163,9 @@ def _schema(columns: Sequence[str]) -> dict[str, Any]:
 
 def read_spells(data: bytes, columns: Sequence[str], *, stored: bool = False) -> pl.DataFrame:
     """CSV rows without header in `columns` order (canonical rows of a request, whose header
-    may leave out `end_date` and `fraction`, or stored versions with `fraction_units`), as the
-    `CONTRIBUTING` columns, or with `stored` as every column of a stored spell (`SpellRow`)."""
+    may leave out `end_date`, `fraction` and `hours`, or stored versions with
+    `fraction_units`), as the `CONTRIBUTING` columns, or with `stored` as every column of a
+    stored spell (`SpellRow`)."""
     selected = SpellRow._fields if stored else CONTRIBUTING
     if not data:
         return pl.DataFrame(schema=_schema(selected))
@@ -257,10 +260,10 @@ class _SpilledSums:
     than the partial sums, which had taken it seconds to add up."""
 
     def __init__(
-        self, key: Sequence[str], values: Sequence[str], *, part_by: str, held: int
+        self, key: Sequence[str], values: Sequence[str], *, part_by: str, split_by: str, held: int
     ) -> None:
         self.pending = _Sums(key, values)
-        self.part_by, self.held = part_by, held
+        self.part_by, self.split_by, self.held = part_by, split_by, held
         self.directory: Path | None = None
         self.spills = 0
 
@@ -282,8 +285,9 @@ class _SpilledSums:
     def take(self) -> Iterator[pl.DataFrame]:
         """The sums that are not zero (key columns, then values), each key once, in parts
         sorted by key; taking them empties the buffer and removes the files."""
+        key, values = self.pending.key, self.pending.values
         if self.directory is None:
-            yield self.pending.take()
+            yield self.pending.take().sort(key)
             return
         self._spill()
         try:
@@ -291,16 +295,20 @@ class _SpilledSums:
                 files = sorted(self.directory.glob(f"{part:02d}-*.arrow"))
                 if not files:
                     continue
-                key, values = self.pending.key, self.pending.values
-                summed = (
-                    pl.scan_ipc(files)
-                    .group_by(key)
-                    .agg(_sums(values))
-                    .filter(_any_nonzero(values))
-                    .sort(key)
-                    .select(*key, *values)
-                )
-                yield summed.collect()
+                rows = pl.scan_ipc(files).select(pl.len()).collect().item()
+                pieces = -(-rows // PART_ROWS)
+                for piece in range(pieces):
+                    spilled = pl.scan_ipc(files)
+                    if pieces > 1:
+                        spilled = spilled.filter(pl.col(self.split_by).hash() % pieces == piece)
+                    summed = (
+                        spilled.group_by(key)
+                        .agg(_sums(values))
+                        .filter(_any_nonzero(values))
+                        .sort(key)
+                        .select(*key, *values)
+                    )
+                    yield summed.collect()
         finally:
             self.close()
 
@@ -321,7 +329,11 @@ class Deltas:
 
     def __init__(self) -> None:
         self._employees = _SpilledSums(
-            EMPLOYEE_KEY, EMPLOYEE_VALUES, part_by="org_code", held=EMPLOYEE_ROWS_HELD
+            EMPLOYEE_KEY,
+            EMPLOYEE_VALUES,
+            part_by="org_code",
+            split_by="employee_ref",
+            held=EMPLOYEE_ROWS_HELD,
         )
         self._totals = _Sums(_TOTAL_KEY, _TOTAL_VALUES)
         self._open_starts = _Sums(_OPEN_KEY, ("spells",))

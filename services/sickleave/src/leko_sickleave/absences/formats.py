@@ -3,7 +3,7 @@
 Each reader yields chunks of up to `CHUNK_RECORDS` items; an item is a record's values in
 `FIELDS` order (None for a field left out) or, for a record that cannot even be read (bad
 JSON, wrong column count, unknown fields), its errors. On request the CSV reader passes plain
-rows on unparsed instead, as `CsvText` (PostgreSQL loads them with `COPY`). Records are
+rows on unparsed instead, as `CsvText` (read column by column, see `canonical`). Records are
 numbered from 0 in the order they arrive: the JSON array index, the NDJSON line (blank lines
 skipped) or the CSV row after the header. A problem with the body as a whole (not UTF-8, a
 wrong CSV header, JSON that is not `{"records": [...]}`) ends the request with 422 at once.

@@ -180,7 +180,11 @@ def _fraction(fraction: Any, hours: Any, errors: FieldErrors) -> int:
         units = hours_units(_number(hours))
         if not units:
             errors.append(
-                ("hours", "must be the hours absent per working day, 0 < hours ≤ 7.4 (a full day)")
+                (
+                    "hours",
+                    "must be the hours absent per working day, 0 < hours ≤ 7.4 (a full day; "
+                    "at least 0.0004)",
+                )
             )
         return units
     if fraction is None or fraction == "":
@@ -209,7 +213,9 @@ def parse_record(values: Sequence[Any]) -> SpellRow | FieldErrors:
         start_date = date.fromisoformat(start)
         end_date = None if end is None or end == "" else date.fromisoformat(end)
         if hours is not None and hours != "":
-            units = 0  # the field by field check converts hours
+            no_fraction = fraction is None or fraction == ""
+            numeric = type(hours) in (str, int, float)
+            units = hours_units(float(hours)) if no_fraction and numeric else 0
         elif fraction is None or fraction == "":
             units = FRACTION_UNITS
         elif type(fraction) in (str, int, float):
