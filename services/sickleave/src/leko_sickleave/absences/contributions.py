@@ -197,7 +197,7 @@ def spells_of(cells: pl.DataFrame, *, stored: bool = False) -> pl.DataFrame:
     if "fraction_units" not in names:
         fraction = pl.col("fraction") if "fraction" in names else pl.lit(None)
         units = (fraction.cast(pl.Float64).fill_null(1.0) * FRACTION_UNITS).round()
-        if "hours" in names:  # as `schemas.hours_units` computes them
+        if "hours" in names:  # as `schemas.spell_units` computes them
             hours = pl.col("hours").cast(pl.Float64)
             units = (
                 pl.when(hours.is_null())

@@ -158,6 +158,10 @@ def _date(value: Any, field: str, errors: FieldErrors) -> date | None:
     return day
 
 
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
 def _number(value: Any) -> float:
     try:
         return float(value) if type(value) in (str, int, float) else float("nan")
@@ -165,33 +169,35 @@ def _number(value: Any) -> float:
         return float("nan")
 
 
-def hours_units(hours: float) -> int:
-    """The fraction units of `hours` absent per day (0 when outside (0, 7.4])."""
-    if not 0 < hours <= FULL_TIME_DAY_HOURS:
-        return 0
-    return round(hours / FULL_TIME_DAY_HOURS * FRACTION_UNITS)
-
-
-def _fraction(fraction: Any, hours: Any, errors: FieldErrors) -> int:
-    if hours is not None and hours != "":
-        if fraction is not None and fraction != "":
-            errors.append(("hours", "give either `hours` or `fraction` for a spell, not both"))
+def spell_units(fraction: Any, hours: Any) -> int:
+    """The fraction units of a spell's partial days, from `fraction` (default 1) or from
+    `hours` per day (hours / 7.4); 0 when they are not valid or both are given."""
+    if _given(hours):
+        number = _number(hours)
+        if _given(fraction) or not 0 < number <= FULL_TIME_DAY_HOURS:
             return 0
-        units = hours_units(_number(hours))
-        if not units:
-            errors.append(
-                (
-                    "hours",
-                    "must be the hours absent per working day, 0 < hours ≤ 7.4 (a full day; "
-                    "at least 0.0004)",
-                )
-            )
-        return units
-    if fraction is None or fraction == "":
+        return round(number / FULL_TIME_DAY_HOURS * FRACTION_UNITS)
+    if not _given(fraction):
         return FRACTION_UNITS
     number = _number(fraction)
-    units = round(number * FRACTION_UNITS) if 0 < number <= 1 else 0
-    if not units:
+    return round(number * FRACTION_UNITS) if 0 < number <= 1 else 0
+
+
+def _units(fraction: Any, hours: Any, errors: FieldErrors) -> int:
+    units = spell_units(fraction, hours)
+    if units:
+        return units
+    if _given(hours) and _given(fraction):
+        errors.append(("hours", "give either `hours` or `fraction` for a spell, not both"))
+    elif _given(hours):
+        errors.append(
+            (
+                "hours",
+                "must be the hours absent per working day, 0 < hours ≤ 7.4 (a full day; "
+                "at least 0.0004)",
+            )
+        )
+    else:
         errors.append(("fraction", "must be a number with 0 < fraction ≤ 1 (at least 0.0001)"))
     return units
 
@@ -212,17 +218,7 @@ def parse_record(values: Sequence[Any]) -> SpellRow | FieldErrors:
         employee, org, job_group = employee.strip(), org.strip(), job_group.strip()
         start_date = date.fromisoformat(start)
         end_date = None if end is None or end == "" else date.fromisoformat(end)
-        if hours is not None and hours != "":
-            no_fraction = fraction is None or fraction == ""
-            numeric = type(hours) in (str, int, float)
-            units = hours_units(float(hours)) if no_fraction and numeric else 0
-        elif fraction is None or fraction == "":
-            units = FRACTION_UNITS
-        elif type(fraction) in (str, int, float):
-            number = float(fraction)
-            units = round(number * FRACTION_UNITS) if 0 < number <= 1 else 0
-        else:
-            units = 0
+        units = spell_units(fraction, hours)
         if (
             units
             and 0 < len(source_system) <= SOURCE_SYSTEM_MAX
@@ -277,7 +273,7 @@ def record_problems(values: Sequence[Any]) -> SpellRow | FieldErrors:
     end_date = _date(end, "end_date", errors)
     if start_date is not None and end_date is not None and end_date < start_date:
         errors.append(("end_date", "is before start_date; a spell ends on or after it starts"))
-    units = _fraction(fraction, hours, errors)
+    units = _units(fraction, hours, errors)
     if errors or start_date is None:
         return errors
     return SpellRow(

@@ -237,12 +237,12 @@ class _BulkBatch(_Batch):
     the key files (`stage` reads whether the report holds an invalid record, a count).
     """
 
-    def __init__(
-        self, session: AsyncSession, tree: OrgTree, principal: Principal, keys: Path
-    ) -> None:
+    def __init__(self, session: AsyncSession, tree: OrgTree, principal: Principal) -> None:
         super().__init__(tree, principal)
         self.writer = BulkWriter(session)
-        self.keys = keys  # the directory of the chunks' key files
+        # The chunks' key files; `run` removes them when the batch ends.
+        self._keys = tempfile.TemporaryDirectory(prefix="leko-sickleave-keys-")
+        self.keys = Path(self._keys.name)
         self.accepted: set[str] = set()  # organisations known and in scope
 
     def _admit(self, code: str) -> bool:
@@ -315,6 +315,10 @@ class _BulkBatch(_Batch):
             await self.writer.take(chunk, store=not self.report.records)
 
     async def run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
+        with self._keys:
+            return await self._run(chunks)
+
+    async def _run(self, chunks: AsyncIterator[Chunk | CsvText]) -> BatchResult:
         writer = self.writer
         await writer.start()
         staging: asyncio.Task[None] | None = None
@@ -354,15 +358,8 @@ async def ingest(
     repository = SpellRepository(session)
     await repository.lock_writes()
     tree = await OrgTree.load(session)
-    with contextlib.ExitStack() as cleanup:
-        batch: _RowBatch | _BulkBatch
-        if is_postgres(session):
-            keys = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="leko-sickleave-keys-"))
-            batch = _BulkBatch(session, tree, principal, Path(keys))
-        else:
-            batch = _RowBatch(session, tree, principal)
-        cleanup.enter_context(_gc_paused())
-        cleanup.enter_context(contextlib.closing(batch.deltas))
+    batch = (_BulkBatch if is_postgres(session) else _RowBatch)(session, tree, principal)
+    with _gc_paused(), contextlib.closing(batch.deltas):
         result = await batch.run(chunks)
     if is_large(result):
         await repository.refresh_planner_statistics()
