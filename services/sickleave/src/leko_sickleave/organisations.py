@@ -7,7 +7,7 @@ in" without a query per record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import KeysView, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,11 @@ class OrgTree:
             select(ReplicatedOrganisation.code, ReplicatedOrganisation.parent_code)
         )
         return cls({code: parent for code, parent in rows})
+
+    @property
+    def codes(self) -> KeysView[str]:
+        """Every organisation code of the replica."""
+        return self._parents.keys()
 
     def lineage(self, code: str) -> tuple[str, ...] | None:
         """The code and its ancestors, nearest first; None when the replica lacks the code."""

@@ -121,7 +121,8 @@ class _Batch:
         self.report = _ErrorReport()
         self.organisations: dict[str, int] = {}
         self.index = 0
-        self.deltas = Deltas()  # the contributions of the records checked so far
+        # The contributions of the records checked so far.
+        self.deltas = Deltas(tree.codes)
 
     def check(self, items: Chunk) -> tuple[list[SpellRow], list[int]]:
         """The chunk's valid spells and their record indexes; problems go to the report."""
