@@ -283,6 +283,37 @@ async def test_per_employee_sums_spilled_to_files_stay_exact_and_leave_no_files(
     assert files_in(tmp_path) == []
 
 
+async def test_employees_new_to_their_organisation_and_year_and_stored_ones_in_one_batch(
+    client: httpx.AsyncClient,
+    internal_keys: InternalKeys,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In one batch, the per-employee sums of organisations that hold none yet for the year
+    and those of organisations that do are stored alike: every employee total, and the count
+    of employees per total, equal a recomputation from the spells."""
+    monkeypatch.setattr(formats, "CHUNK_RECORDS", 7)
+    monkeypatch.setattr(contributions, "EMPLOYEE_ROWS_HELD", 3)
+    monkeypatch.setattr(contributions, "PART_ROWS", 4)
+    first = [record(number, employee_ref=f"e-{number % 5}") for number in range(20)]
+    response = await post_body(client, internal_keys, as_csv(first), CSV)
+    assert response.json() == {"created": 20, "updated": 0, "unchanged": 0}
+    second = [
+        record(
+            number,
+            employee_ref=f"e-{number % 7}",
+            org_code=("kbh-skole", "kbh-dagtilbud")[number % 2],
+            start_date=f"2025-{1 + number % 12:02d}-02",
+            end_date=None if number % 9 == 0 else f"2025-{1 + number % 12:02d}-20",
+        )
+        for number in range(10, 60)
+    ]
+    second.append(record(99, start_date="2026-01-05", end_date="2026-01-09"))
+    response = await post_body(client, internal_keys, as_csv(second), CSV)
+    assert response.json() == {"created": 41, "updated": 10, "unchanged": 0}
+    await assert_exact(database)
+
+
 async def test_plain_csv_rows_and_rows_to_parse_are_stored_alike(
     client: httpx.AsyncClient,
     internal_keys: InternalKeys,

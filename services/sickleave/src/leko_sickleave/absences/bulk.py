@@ -24,7 +24,9 @@ The service adds up the contributions of every staged record while the upload go
 
 1. overwrites the spells that changed (`batch_changed`);
 2. withdraws the contributions of the stored versions (of unchanged spells too: their new
-   versions were added, so the two cancel) and writes the summed deltas to every aggregate.
+   versions were added, so the two cancel) and writes the summed deltas to every aggregate;
+   the per-employee sums of organisations new to a year are copied straight in, like new
+   spells (`_store_employees`).
 
 Every aggregate table is written only by absence writers (and the reorganisation), all under
 the absence write lock, so the merges need no ordering against deadlocks. Statements are put
@@ -57,6 +59,7 @@ from leko_sickleave.absences.contributions import (
 )
 from leko_sickleave.absences.repository import SpellRepository
 from leko_sickleave.aggregates import (
+    add_deltas,
     delta_table,
     start_deltas,
 )
@@ -140,6 +143,17 @@ _REPEATS_EARLIER = """SELECT EXISTS (SELECT FROM batch_stored s JOIN incoming c
     ON s.source_system = c.source_system AND s.source_record_id = c.source_record_id
         AND c.record_index < s.record_index
     WHERE s.record_index BETWEEN :first AND :last)"""
+
+
+@dataclass(frozen=True, slots=True)
+class _EmployeePart:
+    """A CSV file of per-employee deltas, of the (organisation, year) pairs `years_of`, with
+    how many of its employees have each yearly total in `totals` (as the distribution counts
+    them)."""
+
+    path: Path
+    years_of: set[tuple[str, int]]
+    totals: pl.DataFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,14 +298,23 @@ class BulkWriter:
         return [(int(index), int(first)) for index, first in rows]
 
     @staticmethod
-    def _employee_parts(deltas: Deltas, directory: Path) -> Iterator[Path]:
+    def _employee_parts(deltas: Deltas, directory: Path) -> Iterator[_EmployeePart]:
         """Write the per-employee deltas (each key once, none all zero) as CSV files, a part
-        each, for `_merge_employees` (in a worker thread)."""
+        each, for `_store_employees` (in a worker thread)."""
         for number, part in enumerate(deltas.take_employees()):
-            if not part.is_empty():
-                path = directory / f"{number:02d}.csv"
-                part.write_csv(path, include_header=False)
-                yield path
+            if part.is_empty():
+                continue
+            path = directory / f"{number:04d}.csv"
+            part.write_csv(path, include_header=False)
+            yield _EmployeePart(
+                path,
+                years_of=set(
+                    part.select(pl.col("org_code").cast(pl.String), "year").unique().rows()
+                ),
+                totals=part.filter(pl.col("day_units") != 0)
+                .group_by("year", pl.col("cause").cast(pl.String), "day_units")
+                .agg(employees=pl.len().cast(pl.Int64)),
+            )
 
     async def _store_staged(self, first: int, last: int) -> None:
         """Store the staged records `first`..`last`, whose keys overlap stored ones: insert the
@@ -349,10 +372,9 @@ class BulkWriter:
         # PostgreSQL writes the organisation totals and then copies in each part as it comes.
         # They go to PostgreSQL from files rather than from memory (paired runs of a million
         # spells: the same speed, a peak 20 MB lower).
-        copied = 0
         with tempfile.TemporaryDirectory(prefix="leko-sickleave-employees-") as directory:
             loop = asyncio.get_running_loop()
-            parts: asyncio.Queue[Path | None] = asyncio.Queue()
+            parts: asyncio.Queue[_EmployeePart | None] = asyncio.Queue()
 
             def write_parts() -> None:
                 try:
@@ -365,18 +387,63 @@ class BulkWriter:
             writing.add_done_callback(_retrieved)
             try:
                 await SpellRepository(self.session).write_organisation_deltas(deltas, tree)
-                driver = await driver_connection(self.session)
-                while (path := await parts.get()) is not None:
-                    await driver.copy_to_table(
-                        _EMPLOYEE_DELTAS.name, source=path, columns=_EMPLOYEE_COLUMNS, format="csv"
-                    )
-                    copied += 1
+                await self._store_employees(parts)
             finally:
                 await asyncio.wait([writing])  # never leave the directory to a running thread
             writing.result()
-        if copied:
-            await self._merge_employees()
         return self.created, updated
+
+    async def _store_employees(self, parts: asyncio.Queue[_EmployeePart | None]) -> None:
+        """Store the per-employee deltas, a part at a time as they come.
+
+        A part whose organisations held no employee totals for its years before the batch (a
+        first batch, an organisation's first of a year) is copied straight into
+        `employee_year_totals` while the next part is added up, and its employees are counted
+        in the distribution; any other part is staged for `_merge_employees`. (A first batch
+        of a million spells: its 568,000 employees copied straight in cost PostgreSQL
+        1.5–2.0 s, against 3.0 s staged and merged.) Whether the organisations hold totals is
+        looked up through the primary key: a table the planner believes small would otherwise
+        be scanned whole for each part, rows this batch copied in included. Those rows are not
+        asked about again: the next piece of a large organisation has keys of its own.
+        """
+        driver = await driver_connection(self.session)
+        copied: set[tuple[str, int]] = set()  # (organisation, year) copied straight in
+        counted: list[pl.DataFrame] = []
+        staged = False
+        await self.session.execute(text("SET LOCAL enable_seqscan = off"))
+        while (part := await parts.get()) is not None:
+            unknown = part.years_of - copied
+            stored = bool(unknown) and bool(
+                await self.session.scalar(
+                    text(
+                        """SELECT EXISTS (SELECT FROM employee_year_totals
+                        WHERE org_code = ANY(:organisations) AND year = ANY(:years))"""
+                    ),
+                    {
+                        "organisations": sorted({code for code, _ in unknown}),
+                        "years": sorted({year for _, year in unknown}),
+                    },
+                )
+            )
+            table = _EMPLOYEE_DELTAS.name if stored else _EMPLOYEES.name
+            await driver.copy_to_table(
+                table, source=part.path, columns=_EMPLOYEE_COLUMNS, format="csv"
+            )
+            if stored:
+                staged = True
+            else:
+                copied |= part.years_of
+                counted.append(part.totals)
+        await self.session.execute(text("SET LOCAL enable_seqscan = on"))
+        if staged:
+            await self._merge_employees()
+        if counted:
+            totals = (
+                pl.concat(counted).group_by("year", "cause", "day_units").agg(pl.sum("employees"))
+            )
+            await add_deltas(
+                self.session, _DISTRIBUTION, totals.sort("year", "cause", "day_units").rows()
+            )
 
     async def _overwrite_changed(self) -> int:
         """Note the staged spells that differ from their stored versions and overwrite those."""
