@@ -9,7 +9,7 @@ Deltas are loaded into a temporary table shaped like the aggregate (`COPY` on Po
 binary from tuples or CSV from a Polars frame; `executemany` on SQLite), possibly over many
 chunks of a batch, and merged in one statement that sums them per key, so a batch writes each
 aggregate row once. Deltas keyed by the organisation a spell was reported for are spread over
-its lineage in the same statement, by a join with the staged lineages. Deltas are merged in key
+its lineage and summed before they are loaded (`add_lineage_deltas`). Deltas are merged in key
 order, so writers lock shared aggregate rows (the national node above all) in the same order
 and cannot deadlock.
 """
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Column, MetaData, String, Table, delete, func, or_, select, text, true
+from sqlalchemy import Column, MetaData, Table, delete, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable
 
@@ -30,14 +30,6 @@ from leko_kit.db import driver_connection
 from leko_sickleave.organisations import OrgTree
 
 _staging = MetaData()
-# Where the deltas of each organisation count: (organisation, node) for `add_lineage_deltas`.
-_lineages = Table(
-    "delta_lineages",
-    _staging,
-    Column("org_code", String(64), nullable=False),
-    Column("node", String(64), nullable=False),
-    prefixes=["TEMPORARY"],
-)
 # Rows of a table's columns, in order: tuples, or a frame with those columns.
 Rows = Sequence[tuple[Any, ...]] | pl.DataFrame
 
@@ -116,29 +108,20 @@ async def append_deltas(session: AsyncSession, table: Table, rows: Rows) -> None
     await insert_rows(session, delta_table(table), rows)
 
 
-async def merge_deltas(
-    session: AsyncSession, table: Table, *, summed: bool = True, lineages: bool = False
-) -> None:
+async def merge_deltas(session: AsyncSession, table: Table, *, summed: bool = True) -> None:
     """Add the collected deltas to `table`.
 
     `summed` first adds up the deltas per key (keys collected over several calls).
-    `lineages`: the deltas' `node` is the organisation they were reported for; they are added
-    at every node of its lineage as staged by `add_lineage_deltas`, summed per key.
     """
     staging = delta_table(table)
     keys = [column.name for column in table.primary_key.columns]
     values = [column.name for column in table.columns if column.name not in keys]
     key_columns = [staging.c[name] for name in keys]
-    if lineages:
-        key_columns[0] = _lineages.c.node
-    if summed or lineages:
+    if summed:
         sums = [func.sum(staging.c[name]) for name in values]
         rows = select(
             *key_columns, *(total.label(name) for total, name in zip(sums, values, strict=True))
         )
-        if lineages:
-            rows = rows.join_from(staging, _lineages, staging.c.node == _lineages.c.org_code)
-            rows = rows.having(or_(*(total != 0 for total in sums)))
         rows = rows.where(true()).group_by(*key_columns)
     else:
         rows = select(*key_columns, *(staging.c[name] for name in values)).where(true())
@@ -156,17 +139,48 @@ async def add_lineage_deltas(
 ) -> None:
     """Add `rows` of deltas keyed by the organisation they were reported for (in the `node`
     column, one row per key) to `table` at every node of that organisation's lineage and the
-    national node, set-based: a batch's totals are spread in the database, not in memory."""
+    national node.
+
+    They are spread and summed per key by Polars, and the sums merged in key order: a million
+    spells' totals (65,000 rows over 4,300 lineage nodes) took PostgreSQL 0.7–1.0 s to join,
+    sort and sum, most of it comparing text in the database's collation.
+    """
     if rows.is_empty():
         return
-    codes = rows["node"].unique().to_list()
-    await start_deltas(session, table)
-    await append_deltas(session, table, rows)
-    await start_staging(session, _lineages)
-    await insert_rows(
-        session, _lineages, [(code, node) for code in codes for node in tree.nodes(code)]
+    keys = [column.name for column in table.primary_key.columns]
+    values = [column.name for column in table.columns if column.name not in keys]
+    reported = rows.with_columns(
+        pl.col(name).cast(pl.String) for name in keys if rows.schema[name] == pl.Categorical
     )
-    await merge_deltas(session, table, lineages=True)
+    sums = [pl.col(name).sum() for name in values]
+    lineages = {code: tree.nodes(code) for code in reported["node"].unique().to_list()}
+    # One level of the lineages at a time (the reporting organisations, their parents, ...):
+    # joined at once, a million spells' totals were spread to 260,000 rows in memory.
+    levels = []
+    for depth in range(max(len(nodes) for nodes in lineages.values())):
+        level = pl.DataFrame(
+            [(code, nodes[depth]) for code, nodes in lineages.items() if len(nodes) > depth],
+            schema={"reported": pl.String, "lineage_node": pl.String},
+            orient="row",
+        )
+        levels.append(
+            reported.join(level, left_on="node", right_on="reported")
+            .drop("node")
+            .rename({"lineage_node": "node"})
+            .group_by(keys)
+            .agg(sums)
+        )
+    spread = (
+        pl.concat(levels, how="diagonal")
+        .group_by(keys)
+        .agg(sums)
+        .filter(pl.any_horizontal(pl.col(name) != 0 for name in values))
+        .sort(keys)
+        .select(*keys, *values)
+    )
+    await start_deltas(session, table)
+    await append_deltas(session, table, spread)
+    await merge_deltas(session, table, summed=False)
 
 
 async def add_deltas(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
