@@ -62,6 +62,9 @@ def test_spilled_sums_come_each_key_once_in_key_order_and_equal_sums_held_in_mem
     assert not taken.select(EMPLOYEE_KEY).is_duplicated().any()
     # In key order, but for the organisation too large for one piece, whose pieces are split
     # by employee and come in its place.
+    large = [piece for piece in pieces if "k017" in piece["org_code"].cast(pl.String)]
+    assert len(large) > 1
+    assert all(piece["org_code"].cast(pl.String).unique().to_list() == ["k017"] for piece in large)
     order = taken.with_columns(pl.col("org_code", "cause").cast(pl.String))
     assert order["org_code"].is_sorted()
     others = order.filter(pl.col("org_code") != "k017").select(EMPLOYEE_KEY)

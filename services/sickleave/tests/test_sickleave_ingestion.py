@@ -296,8 +296,11 @@ async def test_employees_new_to_their_organisation_and_year_and_stored_ones_in_o
     monkeypatch.setattr(contributions, "EMPLOYEE_ROWS_HELD", 3)
     monkeypatch.setattr(contributions, "PART_ROWS", 4)
     first = [record(number, employee_ref=f"e-{number % 5}") for number in range(20)]
+    # A second year for the organisation, whose sums come in several pieces.
+    first.append(record(200, employee_ref="e-4", start_date="2026-02-02", end_date="2026-02-06"))
     response = await post_body(client, internal_keys, as_csv(first), CSV)
-    assert response.json() == {"created": 20, "updated": 0, "unchanged": 0}
+    assert response.json() == {"created": 21, "updated": 0, "unchanged": 0}
+    await assert_exact(database)
     second = [
         record(
             number,

@@ -7,11 +7,11 @@ corrections and deletions.
 
 Deltas are loaded into a temporary table shaped like the aggregate (`COPY` on PostgreSQL,
 binary from tuples or CSV from a Polars frame; `executemany` on SQLite), possibly over many
-chunks of a batch, and merged in one statement that sums them per key, so a batch writes each
-aggregate row once. Deltas keyed by the organisation a spell was reported for are spread over
-its lineage and summed before they are loaded (`add_lineage_deltas`). Deltas are merged in key
-order, so writers lock shared aggregate rows (the national node above all) in the same order
-and cannot deadlock.
+chunks of a batch, and merged in one statement (which sums them per key where they are not
+summed yet), so a batch writes each aggregate row once. Deltas keyed by the organisation a
+spell was reported for are spread over its lineage and summed before they are loaded
+(`add_lineage_deltas`). Deltas are merged in key order, so writers lock shared aggregate rows
+(the national node above all) in the same order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -141,9 +141,10 @@ async def add_lineage_deltas(
     column, one row per key) to `table` at every node of that organisation's lineage and the
     national node.
 
-    They are spread and summed per key by Polars, and the sums merged in key order: a million
-    spells' totals (65,000 rows over 4,300 lineage nodes) took PostgreSQL 0.7–1.0 s to join,
-    sort and sum, most of it comparing text in the database's collation.
+    They are spread and summed per key by Polars, and the sums merged (in key order, as
+    `merge_deltas` sorts them): spread in the database, a million spells' totals (65,000 rows
+    over 4,300 lineage nodes) took PostgreSQL 0.7–1.0 s to join, sort and sum, most of it
+    comparing text in the database's collation.
     """
     if rows.is_empty():
         return
@@ -175,7 +176,6 @@ async def add_lineage_deltas(
         .group_by(keys)
         .agg(sums)
         .filter(pl.any_horizontal(pl.col(name) != 0 for name in values))
-        .sort(keys)
         .select(*keys, *values)
     )
     await start_deltas(session, table)

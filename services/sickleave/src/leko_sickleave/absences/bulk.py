@@ -138,6 +138,12 @@ _INSERT_NEW = f"""WITH chunk AS MATERIALIZED ({_CHUNK}),
     SELECT (SELECT count(*) FROM chunk), (SELECT count(*) FROM created),
         (SELECT min(xmin::text) FROM created),
         (SELECT count(*) FROM matched), (SELECT count(*) FROM matched WHERE ours)"""  # noqa: S608
+# Whether `employee_year_totals` holds a row of any of the (organisation, year) pairs given as
+# two arrays: one probe of the primary key per pair.
+_HOLDS_EMPLOYEES = """SELECT EXISTS (
+    SELECT FROM unnest(CAST(:organisations AS text[]), CAST(:years AS integer[])) AS p(code, year)
+    WHERE EXISTS (SELECT FROM employee_year_totals t
+        WHERE t.org_code = p.code AND t.year = p.year))"""
 # Whether a key of the chunk's found spells comes earlier in the batch.
 _REPEATS_EARLIER = """SELECT EXISTS (SELECT FROM batch_stored s JOIN incoming c
     ON s.source_system = c.source_system AND s.source_record_id = c.source_record_id
@@ -217,10 +223,10 @@ class BulkWriter:
     async def start(self) -> None:
         """Make the temporary tables (once per connection) and empty the batch's.
 
-        The batch's sorts and hashes (the organisation totals spread over lineages, the
-        employee merge, the lookups of corrections) get room to run in memory: with the
-        default of 4 MB, spreading a million spells' totals spilled 15 MB to disk and took
-        0.6 s.
+        The batch's sorts and hashes (the merges of the aggregates, the lookups of
+        corrections) get room to run in memory: with the default of 4 MB, spreading a million
+        spells' organisation totals over their lineages (in the database, as it was then)
+        spilled 15 MB to disk and took 0.6 s.
         """
         await self.session.execute(text("SET LOCAL work_mem = '128MB'"))
         for statement in _CREATE:
@@ -413,15 +419,13 @@ class BulkWriter:
         await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         while (part := await parts.get()) is not None:
             unknown = part.years_of - copied
-            stored = bool(unknown) and bool(
+            pairs = sorted(unknown)
+            stored = bool(pairs) and bool(
                 await self.session.scalar(
-                    text(
-                        """SELECT EXISTS (SELECT FROM employee_year_totals
-                        WHERE org_code = ANY(:organisations) AND year = ANY(:years))"""
-                    ),
+                    text(_HOLDS_EMPLOYEES),
                     {
-                        "organisations": sorted({code for code, _ in unknown}),
-                        "years": sorted({year for _, year in unknown}),
+                        "organisations": [code for code, _ in pairs],
+                        "years": [year for _, year in pairs],
                     },
                 )
             )
@@ -434,7 +438,7 @@ class BulkWriter:
             else:
                 copied |= part.years_of
                 counted.append(part.totals)
-        await self.session.execute(text("SET LOCAL enable_seqscan = on"))
+        await self.session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
         if staged:
             await self._merge_employees()
         if counted:
@@ -493,9 +497,9 @@ class BulkWriter:
         the planner believes empty (vacuumed when it was) would otherwise be probed once per
         employee by a scan that also reads the rows this statement is inserting, which turned a
         first batch of a million spells from seconds into more than ten minutes. (The settings
-        hold for the rest of the transaction: the batch's last statements.) The old and new
-        totals come back from the insert and the update themselves, so the distribution costs
-        no second look at the table.
+        hold for the rest of the transaction: the small merge of the distribution and the
+        planner statistics.) The old and new totals come back from the insert and the update
+        themselves, so the distribution costs no second look at the table.
         """
         key = " AND ".join(f"t.{c} = e.{c}" for c in EMPLOYEE_KEY)
         await self.session.execute(text("SET LOCAL jit = off"))

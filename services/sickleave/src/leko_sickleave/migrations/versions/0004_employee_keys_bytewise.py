@@ -11,7 +11,6 @@ Create Date: 2026-12-02
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
@@ -22,11 +21,15 @@ depends_on: str | Sequence[str] | None = None
 _EMPLOYEE_KEY = (("org_code", 64), ("cause", 24), ("employee_ref", 128))
 
 
-def _collate_employee_key(collation: str | None) -> None:
+def _collate_employee_key(collation: str) -> None:
+    """One statement, so the primary key is rebuilt once."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    for name, length in _EMPLOYEE_KEY:
-        op.alter_column("employee_year_totals", name, type_=sa.String(length, collation=collation))
+    columns = ", ".join(
+        f'ALTER COLUMN {name} TYPE varchar({length}) COLLATE "{collation}"'
+        for name, length in _EMPLOYEE_KEY
+    )
+    op.execute(f"ALTER TABLE employee_year_totals {columns}")
 
 
 def upgrade() -> None:
@@ -34,4 +37,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _collate_employee_key(None)
+    _collate_employee_key("default")
