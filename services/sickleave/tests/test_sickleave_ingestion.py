@@ -56,6 +56,10 @@ def files_in(directory: Path) -> list[Path]:
     return list(directory.iterdir())
 
 
+def as_json(records: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"records": records}).encode()
+
+
 def ndjson(records: list[dict[str, Any]]) -> bytes:
     return b"\n".join(json.dumps(item).encode() for item in records) + b"\n"
 
@@ -87,7 +91,7 @@ async def test_json_batch_creates_then_reports_unchanged_and_updated(
 
 
 HOURS_FORMATS = [
-    pytest.param(lambda batch: json.dumps({"records": batch}).encode(), JSON, id="json"),
+    pytest.param(as_json, JSON, id="json"),
     pytest.param(ndjson, NDJSON, id="ndjson"),
     pytest.param(as_csv, CSV, id="csv"),
     pytest.param(
@@ -143,7 +147,7 @@ async def test_bad_hours_are_refused_by_name(
     content_type: str,
 ) -> None:
     batch = [record(1), record(2) | fields]
-    body = json.dumps({"records": batch}).encode() if content_type == JSON else as_csv(batch)
+    body = as_json(batch) if content_type == JSON else as_csv(batch)
     response = await post_body(client, internal_keys, body, content_type)
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
@@ -411,7 +415,7 @@ async def test_a_record_outside_scope_is_403_and_nothing_is_stored(
 ) -> None:
     batch = [record(1), record(2, org_code="aar-skole"), record(3)]
     body = {
-        "application/json": lambda: json.dumps({"records": batch}).encode(),
+        "application/json": lambda: as_json(batch),
         NDJSON: lambda: ndjson(batch),
         CSV: lambda: as_csv(batch),
     }[content_type]()

@@ -108,14 +108,19 @@ async def append_deltas(session: AsyncSession, table: Table, rows: Rows) -> None
     await insert_rows(session, delta_table(table), rows)
 
 
+def _keys_and_values(table: Table) -> tuple[list[str], list[str]]:
+    """The names of `table`'s key columns and of its value columns, in table order."""
+    keys = [column.name for column in table.primary_key.columns]
+    return keys, [column.name for column in table.columns if column.name not in keys]
+
+
 async def merge_deltas(session: AsyncSession, table: Table, *, summed: bool = True) -> None:
     """Add the collected deltas to `table`.
 
     `summed` first adds up the deltas per key (keys collected over several calls).
     """
     staging = delta_table(table)
-    keys = [column.name for column in table.primary_key.columns]
-    values = [column.name for column in table.columns if column.name not in keys]
+    keys, values = _keys_and_values(table)
     key_columns = [staging.c[name] for name in keys]
     if summed:
         sums = [func.sum(staging.c[name]) for name in values]
@@ -148,8 +153,7 @@ async def add_lineage_deltas(
     """
     if rows.is_empty():
         return
-    keys = [column.name for column in table.primary_key.columns]
-    values = [column.name for column in table.columns if column.name not in keys]
+    keys, values = _keys_and_values(table)
     reported = rows.with_columns(
         pl.col(name).cast(pl.String) for name in keys if rows.schema[name] == pl.Categorical
     )
@@ -172,20 +176,18 @@ async def add_lineage_deltas(
             .agg(sums)
         )
     spread = (
-        pl.concat(levels, how="diagonal")
+        pl.concat(levels)
         .group_by(keys)
         .agg(sums)
         .filter(pl.any_horizontal(pl.col(name) != 0 for name in values))
         .select(*keys, *values)
     )
-    await start_deltas(session, table)
-    await append_deltas(session, table, spread)
-    await merge_deltas(session, table, summed=False)
+    await add_deltas(session, table, spread)
 
 
-async def add_deltas(session: AsyncSession, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+async def add_deltas(session: AsyncSession, table: Table, rows: Rows) -> None:
     """Add `rows` of deltas (one per key) to `table` at once."""
-    if rows:
+    if len(rows):
         await start_deltas(session, table)
         await append_deltas(session, table, rows)
         await merge_deltas(session, table, summed=False)
